@@ -1,0 +1,16 @@
+// swift-tools-version:6.1
+// Benchmarks for charrnn, in a package of their own so that building charrnn never builds them.
+import PackageDescription
+
+let package = Package(
+    name: "charrnn-benchmarks",
+    dependencies: [
+        .package(name: "charrnn", path: ".."),
+    ],
+    targets: [
+        .executableTarget(
+            name: "tokenizer-speed",
+            dependencies: [.product(name: "Tokenizer", package: "charrnn")]
+        ),
+    ]
+)
