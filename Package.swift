@@ -31,7 +31,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "CICU"]),
-        .testTarget(name: "CLITests", dependencies: ["charrnn"]),
+        // Helpers for the test targets only (not a product).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "CICU", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["charrnn", "TestSupport"]),
     ]
 )

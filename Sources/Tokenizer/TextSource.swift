@@ -65,6 +65,7 @@ public final class TextSource {
     private var atEnd = false
     private var emittedAny = false
     private var checkedForBOM = false
+    private var newlineFreePrefix = 0  // pending[..<this] is known to hold no line feed
     private var line = 1
 
     /// Opens a file for reading; `"-"` reads standard input.
@@ -111,8 +112,9 @@ public final class TextSource {
     /// - Throws: `TextInputError` for unreadable, empty or (unless lossy) invalid input.
     public func next() throws(TextInputError) -> TextChunk? {
         while !atEnd {
-            if checkedForBOM, let cut = pending.lastIndex(of: 0x0A), pending.count >= chunkSize {
-                return try emit(upTo: cut + 1)
+            if checkedForBOM, pending.count >= chunkSize {
+                if let cut = pending[newlineFreePrefix...].lastIndex(of: 0x0A) { return try emit(upTo: cut + 1) }
+                newlineFreePrefix = pending.count  // a long line: scan only new bytes next time
             }
             try fill()
         }
@@ -166,6 +168,7 @@ public final class TextSource {
         }
         line += bytes.count { $0 == 0x0A }
         pending.removeSubrange(..<end)
+        newlineFreePrefix = pending.count  // emit cuts after the last line feed, or takes all
         pendingOffset += end
         emittedAny = true
         return TextChunk(text: text, byteOffset: offset, firstLine: firstLine)

@@ -1,6 +1,7 @@
 // The built charrnn binary, run end to end as a user runs it.
 
 import Foundation
+import TestSupport
 import Testing
 
 /// The result of one run of the tool.
@@ -33,16 +34,6 @@ func charrnn(_ arguments: [String], input: [UInt8] = []) throws -> Run {
     return Run(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
                stderr: String(decoding: err, as: UTF8.self))
 }
-
-/// The repository's root folder, where the shipped corpora are.
-let packageRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    while url.path != "/" {
-        url.deleteLastPathComponent()
-        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
-    }
-    return FileManager.default.currentDirectoryPath
-}()
 
 @Suite("charrnn tokenize")
 struct TokenizeCommandTests {

@@ -1,21 +1,9 @@
 // Reading files: chunking by lines, invalid UTF-8, empty and missing files.
 
 import Foundation
+import TestSupport
 import Testing
 import Tokenizer
-
-/// A file in a fresh temporary folder, removed when the test's value goes away.
-final class TemporaryFile {
-    let path: String
-    init(_ bytes: [UInt8], name: String = "input.txt") throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("charrnn-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        path = folder.appendingPathComponent(name).path
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-    }
-    convenience init(_ text: String) throws { try self.init(Array(text.utf8)) }
-    deinit { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-}
 
 @Suite("TextSource")
 struct TextSourceTests {

@@ -1,6 +1,7 @@
 // Vocabulary: deterministic ids, reserved tokens, JSON round trips, encode/decode round trips.
 
 import Foundation
+import TestSupport
 import Testing
 import Tokenizer
 
@@ -77,13 +78,3 @@ struct VocabularyTests {
         #expect(try vocabulary.encode(tokenizer.tokens(text)) == ids)
     }
 }
-
-/// The package's root folder, found from this file's path.
-let packageRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    while url.path != "/" {
-        url.deleteLastPathComponent()
-        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
-    }
-    return FileManager.default.currentDirectoryPath
-}()
