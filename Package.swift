@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .executable(name: "charrnn", targets: ["charrnn"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "Model", targets: ["Model"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,17 +25,28 @@ let package = Package(
         .target(name: "CICU", dependencies: ["ICUSystem"]),
         // Unicode text in, tokens and ids out: NFC, grapheme and word segmentation, vocabulary.
         .target(name: "Tokenizer", dependencies: ["CICU"]),
+        // Dense float32 matrices and the kernels an RNN needs; fast paths in CKernels.
+        .target(name: "CKernels"),
+        .target(name: "Tensor", dependencies: ["CKernels"]),
+        // The safetensors file format: reading (with every check) and writing. No charrnn semantics.
+        .target(name: "SafeTensors"),
+        // Cells, forward/backward, loss, optimizers, model files.
+        .target(name: "Model", dependencies: ["Tensor", "SafeTensors"]),
         // The command-line tool: the only target that imports ArgumentParser or prints.
         .executableTarget(
             name: "charrnn",
             dependencies: [
                 "Tokenizer",
+                "Model",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Helpers for the test targets only (not a product).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "CICU", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor", "SafeTensors", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["charrnn", "TestSupport"]),
     ]
 )

@@ -12,5 +12,9 @@ let package = Package(
             name: "tokenizer-speed",
             dependencies: [.product(name: "Tokenizer", package: "charrnn")]
         ),
+        .executableTarget(
+            name: "kernel-speed",
+            dependencies: [.product(name: "Tensor", package: "charrnn")]
+        ),
     ]
 )

@@ -1,0 +1,263 @@
+// MARK: - The Elman network (PyTorch nn.RNN, tanh) with a linear decoder: forward and BPTT
+
+import Tensor
+
+/// An Elman recurrent network, exactly PyTorch's `nn.RNN(nonlinearity="tanh")` followed by an
+/// `nn.Linear` decoder:
+///
+///     h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)     (layer 0: x_t is one-hot)
+///     logits_t = W_dec h_t + b_dec                          (on the top layer's h_t)
+public final class ElmanNetwork: @unchecked Sendable {
+    public let shape: NetworkShape
+    public let layout: ParameterLayout
+    /// All weights and biases, in `layout`.
+    public let parameters: FloatBuffer
+
+    /// A network with PyTorch's default initialisation: every weight and bias uniform in
+    /// ±1/√H (`nn.RNN`, and `nn.Linear` with fan-in H), drawn from `rng` in layout order.
+    public init(shape: NetworkShape, rng: inout SeededGenerator) {
+        self.shape = shape
+        layout = ParameterLayout(shape)
+        parameters = FloatBuffer(count: layout.count)
+        let bound = 1 / Float(shape.hiddenSize).squareRoot()
+        for i in 0..<layout.count { parameters[i] = rng.uniform(-bound, bound) }
+    }
+
+    /// A network over given parameters (in `ParameterLayout(shape)`).
+    public init(shape: NetworkShape, parameters: FloatBuffer) {
+        precondition(parameters.count == ParameterLayout(shape).count, "parameter block of the wrong size")
+        self.shape = shape
+        layout = ParameterLayout(shape)
+        self.parameters = parameters
+    }
+
+    /// Number of parameters.
+    public var parameterCount: Int { layout.count }
+
+    /// Pointers to each tensor of a block laid out like `parameters` (parameters or gradients).
+    struct Views {
+        var inputWeights: [UnsafeMutablePointer<Float>]  // layer 0: [In, H] (transposed); else [H, H]
+        var hiddenWeights: [UnsafeMutablePointer<Float>]  // [H, H]
+        var inputBiases: [UnsafeMutablePointer<Float>]  // [H]
+        var hiddenBiases: [UnsafeMutablePointer<Float>]  // [H]
+        var decoderWeight: UnsafeMutablePointer<Float>  // [Out, H]
+        var decoderBias: UnsafeMutablePointer<Float>  // [Out]
+    }
+
+    func views(_ block: FloatBuffer) -> Views {
+        let base = block.pointer
+        let layers = 0..<shape.layers
+        return Views(
+            inputWeights: layers.map { base + layout.offset("rnn.weight_ih_l\($0)") },
+            hiddenWeights: layers.map { base + layout.offset("rnn.weight_hh_l\($0)") },
+            inputBiases: layers.map { base + layout.offset("rnn.bias_ih_l\($0)") },
+            hiddenBiases: layers.map { base + layout.offset("rnn.bias_hh_l\($0)") },
+            decoderWeight: base + layout.offset("decoder.weight"),
+            decoderBias: base + layout.offset("decoder.bias"))
+    }
+}
+
+/// The hidden state of every layer for B parallel streams: carried from one batch to the next
+/// in truncated backpropagation through time.
+public final class HiddenState: @unchecked Sendable {
+    /// One [B, H] block per layer.
+    public let layers: [FloatBuffer]
+    public let batch: Int, hiddenSize: Int
+
+    /// Zeros, as at the start of a text.
+    public init(layers: Int, batch: Int, hiddenSize: Int) {
+        self.batch = batch
+        self.hiddenSize = hiddenSize
+        self.layers = (0..<layers).map { _ in FloatBuffer(count: batch * hiddenSize) }
+    }
+
+    /// Back to zeros.
+    public func reset() { layers.forEach { $0.zero() } }
+}
+
+/// Activations and scratch space for running a network over B streams × T steps, reused from
+/// one batch to the next so that a training step allocates nothing large.
+public final class Workspace {
+    public let batch: Int, steps: Int
+    let shape: NetworkShape
+    /// Per layer, h_0 … h_T for the B streams: (T + 1) × B × H, h_0 being the initial state.
+    let hidden: [FloatBuffer]
+    /// Logits of the top layer at every step (T·B × Out); overwritten by their gradient.
+    let logits: FloatBuffer
+    /// Gradient of the loss with respect to the pre-activations of one layer (T·B × H).
+    let preGradient: FloatBuffer
+    /// Gradient with respect to a layer's outputs h_1 … h_T, from above (T·B × H); two, so a
+    /// layer can fill the one of the layer below while reading its own.
+    let outputGradient: [FloatBuffer]
+    /// dL/dh_{t} flowing back from step t + 1 (B × H).
+    let recurrentGradient: FloatBuffer
+    let packedHidden: [PackedMatrix]  // W_hhᵀ per layer, for the forward recurrence
+    let packedHiddenBack: [PackedMatrix]  // W_hh per layer, for the backward recurrence
+    let packedInput: [PackedMatrix?]  // W_ihᵀ, layers > 0
+    let packedInputBack: [PackedMatrix?]  // W_ih, layers > 0
+    let packedDecoder: PackedMatrix  // W_decᵀ
+    let packedDecoderBack: PackedMatrix  // W_dec
+
+    public init(shape: NetworkShape, batch: Int, steps: Int) {
+        self.shape = shape
+        self.batch = batch
+        self.steps = steps
+        let h = shape.hiddenSize, rows = batch * steps
+        hidden = (0..<shape.layers).map { _ in FloatBuffer(count: (steps + 1) * batch * h) }
+        logits = FloatBuffer(count: rows * shape.outputSize)
+        preGradient = FloatBuffer(count: rows * h)
+        outputGradient = [FloatBuffer(count: rows * h), FloatBuffer(count: rows * h)]
+        recurrentGradient = FloatBuffer(count: batch * h)
+        packedHidden = (0..<shape.layers).map { _ in PackedMatrix(rows: h, columns: h) }
+        packedHiddenBack = (0..<shape.layers).map { _ in PackedMatrix(rows: h, columns: h) }
+        packedInput = (0..<shape.layers).map { $0 == 0 ? nil : PackedMatrix(rows: h, columns: h) }
+        packedInputBack = (0..<shape.layers).map { $0 == 0 ? nil : PackedMatrix(rows: h, columns: h) }
+        packedDecoder = PackedMatrix(rows: h, columns: shape.outputSize)
+        packedDecoderBack = PackedMatrix(rows: shape.outputSize, columns: h)
+    }
+
+    // MARK: Forward
+
+    /// Runs the layers over T steps from `state`, leaving h_1 … h_T of each layer in `hidden`
+    /// and the top layer's logits in `logits`; `state` becomes h_T (carried to the next batch).
+    ///
+    /// - Parameters:
+    ///   - inputs: the active one-hot positions, `planes` × T × B (plane-major: a plain language
+    ///     model has one plane of letter ids; a conditional generator a plane of categories and
+    ///     a plane of C + letter id).
+    func forward(_ network: ElmanNetwork, inputs: UnsafePointer<Int32>, planes: Int, state: HiddenState) {
+        let h = shape.hiddenSize, b = batch, t = steps, rows = b * t
+        let w = network.views(network.parameters)
+        for layer in 0..<shape.layers {
+            let hs = hidden[layer].pointer  // (T + 1) × B × H
+            hs.update(from: state.layers[layer].pointer, count: b * h)
+            let pre = hs + b * h  // rows 1 … T receive the pre-activations, then h
+            // Everything that does not depend on h_{t−1}, for all steps at once: biases and input.
+            for r in 0..<rows {
+                let row = pre + r * h
+                for j in 0..<h { row[j] = w.inputBiases[layer][j] + w.hiddenBiases[layer][j] }
+            }
+            if layer == 0 {
+                for plane in 0..<planes {
+                    addGatheredRows(w.inputWeights[0], ldt: h, indices: inputs + plane * rows, count: rows,
+                                    to: pre, columns: h, ldo: h)
+                }
+            } else {
+                let input = packedInput[layer]!
+                input.pack(w.inputWeights[layer], ldb: h, .transposed)
+                matrixProduct(m: rows, hidden[layer - 1].pointer + b * h, lda: h, .none, input, pre, ldc: h,
+                              accumulate: true)
+            }
+            // The recurrence: h_t = tanh(pre_t + h_{t−1} W_hhᵀ).
+            packedHidden[layer].pack(w.hiddenWeights[layer], ldb: h, .transposed)
+            for step in 1...t {
+                let current = hs + step * b * h
+                matrixProduct(m: b, hs + (step - 1) * b * h, lda: h, .none, packedHidden[layer], current, ldc: h,
+                              accumulate: true)
+                tanhInPlace(current, count: b * h)
+            }
+            state.layers[layer].pointer.update(from: hs + t * b * h, count: b * h)
+        }
+        // The decoder over all T·B top-layer states in one product.
+        let out = shape.outputSize
+        packedDecoder.pack(w.decoderWeight, ldb: h, .transposed)
+        matrixProduct(m: rows, hidden[shape.layers - 1].pointer + b * h, lda: h, .none, packedDecoder,
+                      logits.pointer, ldc: out, accumulate: false)
+        addRowVector(w.decoderBias, to: logits.pointer, rows: rows, columns: out, ldc: out)
+    }
+
+    // MARK: Backward
+
+    /// Backpropagation through time from `logits`, which must hold dLoss/dlogits. Accumulates
+    /// into `gradients` (laid out like the parameters). The gradient is cut at h_0: it does not
+    /// flow into the state carried from the previous batch (truncated BPTT).
+    func backward(_ network: ElmanNetwork, inputs: UnsafePointer<Int32>, planes: Int, gradients: FloatBuffer) {
+        let h = shape.hiddenSize, b = batch, t = steps, rows = b * t, out = shape.outputSize
+        let w = network.views(network.parameters)
+        let g = network.views(gradients)
+        let dLogits = logits.pointer
+        let top = hidden[shape.layers - 1].pointer + b * h  // h_1 … h_T of the top layer
+
+        // Decoder: dW_dec += dLogitsᵀ · H, db_dec += Σ rows, dH = dLogits · W_dec.
+        matrixProduct(m: out, n: h, k: rows, dLogits, lda: out, .transposed, top, ldb: h, .none,
+                      g.decoderWeight, ldc: h, accumulate: true)
+        addColumnSums(of: dLogits, rows: rows, columns: out, lda: out, to: g.decoderBias)
+        packedDecoderBack.pack(w.decoderWeight, ldb: h, .none)
+        var above = 0  // which of outputGradient holds dL/dh of the current layer
+        matrixProduct(m: rows, dLogits, lda: out, .none, packedDecoderBack, outputGradient[above].pointer,
+                      ldc: h, accumulate: false)
+
+        for layer in stride(from: shape.layers - 1, through: 0, by: -1) {
+            let hs = hidden[layer].pointer
+            let dOut = outputGradient[above].pointer
+            let dPre = preGradient.pointer
+            let dNext = recurrentGradient.pointer
+            dNext.update(repeating: 0, count: b * h)
+            packedHiddenBack[layer].pack(w.hiddenWeights[layer], ldb: h, .none)
+            // Backwards over time, carrying dL/dh_{t} from step t + 1.
+            for step in stride(from: t, through: 1, by: -1) {
+                let r = (step - 1) * b * h
+                for i in 0..<(b * h) { dNext[i] += dOut[r + i] }
+                tanhBackward(dNext, hs + step * b * h, dPre + r, count: b * h)
+                if step > 1 {
+                    matrixProduct(m: b, dPre + r, lda: h, .none, packedHiddenBack[layer], dNext, ldc: h,
+                                  accumulate: false)
+                }
+            }
+            // Weight gradients over all steps at once.
+            matrixProduct(m: h, n: h, k: rows, dPre, lda: h, .transposed, hs, ldb: h, .none,
+                          g.hiddenWeights[layer], ldc: h, accumulate: true)
+            addColumnSums(of: dPre, rows: rows, columns: h, lda: h, to: g.inputBiases[layer])
+            addColumnSums(of: dPre, rows: rows, columns: h, lda: h, to: g.hiddenBiases[layer])
+            if layer == 0 {
+                for plane in 0..<planes {
+                    scatterAddRows(dPre, ldr: h, indices: inputs + plane * rows, count: rows,
+                                   to: g.inputWeights[0], columns: h, ldt: h)
+                }
+            } else {
+                let below = hidden[layer - 1].pointer + b * h
+                matrixProduct(m: h, n: h, k: rows, dPre, lda: h, .transposed, below, ldb: h, .none,
+                              g.inputWeights[layer], ldc: h, accumulate: true)
+                let input = packedInputBack[layer]!
+                input.pack(w.inputWeights[layer], ldb: h, .none)
+                matrixProduct(m: rows, dPre, lda: h, .none, input, outputGradient[1 - above].pointer, ldc: h,
+                              accumulate: false)
+                above = 1 - above
+            }
+        }
+    }
+
+    // MARK: Language model
+
+    /// One batch of a language model: forward, mean cross-entropy against `targets`, and, if
+    /// `gradients` is given, backward.
+    ///
+    /// - Parameters:
+    ///   - inputs: `planes` × T × B one-hot positions (see `forward`).
+    ///   - targets: T × B next-letter ids.
+    ///   - state: the carried hidden state; becomes the state after the last step.
+    ///   - gradients: accumulates d(loss · lossScale)/dparameters, when given.
+    ///   - lossScale: the factor of the summed loss whose gradient is accumulated; 1/(T·B) for
+    ///     the mean over this batch (a share of it when a batch is split across threads).
+    /// - Returns: the summed cross-entropy over the T·B positions, in nats.
+    public func languageModelLoss(
+        _ network: ElmanNetwork, inputs: [Int32], planes: Int = 1, targets: [Int32], state: HiddenState,
+        gradients: FloatBuffer?, lossScale: Float
+    ) -> Double {
+        let rows = batch * steps
+        precondition(inputs.count == planes * rows && targets.count == rows, "batch of the wrong size")
+        precondition(state.batch == batch && state.layers.count == shape.layers, "state of the wrong size")
+        return inputs.withUnsafeBufferPointer { inputs in
+            forward(network, inputs: inputs.baseAddress!, planes: planes, state: state)
+            let loss = targets.withUnsafeBufferPointer { targets in
+                softmaxCrossEntropy(logits: logits.pointer, rows: rows, columns: shape.outputSize,
+                                    ldl: shape.outputSize, targets: targets.baseAddress!,
+                                    gradient: gradients == nil ? nil : logits.pointer, scale: lossScale)
+            }
+            if let gradients {
+                backward(network, inputs: inputs.baseAddress!, planes: planes, gradients: gradients)
+            }
+            return loss
+        }
+    }
+}

@@ -1,0 +1,109 @@
+// MARK: - Row and element operations of the RNN: biases, one-hot gathers, tanh, softmax
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// c[i, :] += v for each of the `rows` rows of c (row stride ldc, `columns` wide).
+public func addRowVector(
+    _ v: UnsafePointer<Float>, to c: UnsafeMutablePointer<Float>, rows: Int, columns: Int, ldc: Int
+) {
+    for i in 0..<rows {
+        let row = c + i &* ldc
+        for j in 0..<columns { row[j] += v[j] }
+    }
+}
+
+/// v[j] += Σᵢ a[i, j]: the gradient of a bias added to every row.
+public func addColumnSums(
+    of a: UnsafePointer<Float>, rows: Int, columns: Int, lda: Int, to v: UnsafeMutablePointer<Float>
+) {
+    for i in 0..<rows {
+        let row = a + i &* lda
+        for j in 0..<columns { v[j] += row[j] }
+    }
+}
+
+/// out[r, :] += table[indices[r], :]: a one-hot input times a weight matrix, as a row gather.
+public func addGatheredRows(
+    _ table: UnsafePointer<Float>, ldt: Int, indices: UnsafePointer<Int32>, count: Int,
+    to out: UnsafeMutablePointer<Float>, columns: Int, ldo: Int
+) {
+    for r in 0..<count {
+        let source = table + Int(indices[r]) &* ldt
+        let row = out + r &* ldo
+        for j in 0..<columns { row[j] += source[j] }
+    }
+}
+
+/// table[indices[r], :] += rows[r, :]: the gradient of `addGatheredRows` with respect to table.
+public func scatterAddRows(
+    _ rows: UnsafePointer<Float>, ldr: Int, indices: UnsafePointer<Int32>, count: Int,
+    to table: UnsafeMutablePointer<Float>, columns: Int, ldt: Int
+) {
+    for r in 0..<count {
+        let target = table + Int(indices[r]) &* ldt
+        let row = rows + r &* ldr
+        for j in 0..<columns { target[j] += row[j] }
+    }
+}
+
+/// x = tanh(x), elementwise.
+public func tanhInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count { x[i] = tanhf(x[i]) }
+}
+
+/// out = dh ⊙ (1 − h²): the gradient through h = tanh(pre), given h.
+public func tanhBackward(
+    _ dh: UnsafePointer<Float>, _ h: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int
+) {
+    for i in 0..<count { out[i] = dh[i] * (1 - h[i] * h[i]) }
+}
+
+/// Softmax cross-entropy of each row of `logits` against `targets`, computed stably through
+/// log-softmax (the row maximum is subtracted before exponentiating).
+///
+/// - Parameters:
+///   - logits: rows × columns (row stride ldl).
+///   - targets: the right column of each row.
+///   - gradient: if given, receives (softmax − one-hot) · `scale` for each row (same layout as
+///     logits): the gradient of `scale` × the summed loss.
+/// - Returns: the summed loss −Σ log softmax(logits)[target], in nats, accumulated in Double.
+@discardableResult
+public func softmaxCrossEntropy(
+    logits: UnsafePointer<Float>, rows: Int, columns: Int, ldl: Int, targets: UnsafePointer<Int32>,
+    gradient: UnsafeMutablePointer<Float>?, scale: Float
+) -> Double {
+    var total = 0.0
+    for r in 0..<rows {
+        let row = logits + r &* ldl
+        var maximum = -Float.infinity
+        for j in 0..<columns { maximum = max(maximum, row[j]) }
+        var sum: Float = 0
+        for j in 0..<columns { sum += expf(row[j] - maximum) }
+        let logSum = logf(sum)
+        let target = Int(targets[r])
+        total -= Double(row[target] - maximum - logSum)
+        if let gradient {
+            let g = gradient + r &* ldl
+            let inverse = 1 / sum
+            for j in 0..<columns { g[j] = expf(row[j] - maximum) * inverse * scale }
+            g[target] -= scale
+        }
+    }
+    return total
+}
+
+/// log softmax of one row of `count` logits, into out: logits − max − log Σ exp(logits − max).
+public func logSoftmax(_ logits: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
+    var maximum = -Float.infinity
+    for j in 0..<count { maximum = max(maximum, logits[j]) }
+    var sum: Float = 0
+    for j in 0..<count { sum += expf(logits[j] - maximum) }
+    let logSum = logf(sum)
+    for j in 0..<count { out[j] = logits[j] - maximum - logSum }
+}
