@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Model", targets: ["Model"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,12 +33,15 @@ let package = Package(
         .target(name: "SafeTensors"),
         // Cells, forward/backward, loss, optimizers, model files.
         .target(name: "Model", dependencies: ["Tensor", "SafeTensors"]),
+        // Batching, training loops, evaluation: drives Model, reports through callbacks.
+        .target(name: "Training", dependencies: ["Model", "Tensor"]),
         // The command-line tool: the only target that imports ArgumentParser or prints.
         .executableTarget(
             name: "charrnn",
             dependencies: [
                 "Tokenizer",
                 "Model",
+                "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,7 +50,10 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "CICU", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor", "SafeTensors", "TestSupport"]),
+        .testTarget(
+            name: "ModelTests", dependencies: ["Model", "Tensor", "SafeTensors", "TestSupport"],
+            exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tensor", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["charrnn", "TestSupport"]),
     ]
 )

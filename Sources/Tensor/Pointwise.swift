@@ -71,7 +71,7 @@ public func tanhBackward(
 ///   - logits: rows × columns (row stride ldl).
 ///   - targets: the right column of each row.
 ///   - gradient: if given, receives (softmax − one-hot) · `scale` for each row (same layout as
-///     logits): the gradient of `scale` × the summed loss.
+///     logits): the gradient of `scale` × the summed loss. It may be the logits themselves.
 /// - Returns: the summed loss −Σ log softmax(logits)[target], in nats, accumulated in Double.
 @discardableResult
 public func softmaxCrossEntropy(
@@ -83,17 +83,24 @@ public func softmaxCrossEntropy(
         let row = logits + r &* ldl
         var maximum = -Float.infinity
         for j in 0..<columns { maximum = max(maximum, row[j]) }
-        var sum: Float = 0
-        for j in 0..<columns { sum += expf(row[j] - maximum) }
-        let logSum = logf(sum)
         let target = Int(targets[r])
-        total -= Double(row[target] - maximum - logSum)
+        let targetLogit = row[target]  // read first: the gradient may overwrite the logits
+        var sum: Float = 0
         if let gradient {
+            // One exp per element: keep exp(x − max) in the gradient row, then normalize it.
             let g = gradient + r &* ldl
-            let inverse = 1 / sum
-            for j in 0..<columns { g[j] = expf(row[j] - maximum) * inverse * scale }
+            for j in 0..<columns {
+                let e = expf(row[j] - maximum)
+                g[j] = e
+                sum += e
+            }
+            let factor = scale / sum
+            for j in 0..<columns { g[j] *= factor }
             g[target] -= scale
+        } else {
+            for j in 0..<columns { sum += expf(row[j] - maximum) }
         }
+        total -= Double(targetLogit - maximum - logf(sum))
     }
     return total
 }

@@ -1,0 +1,107 @@
+// MARK: - Model files: an Elman network and its metadata as safetensors
+
+import SafeTensors
+import Tensor
+
+/// Why a model file could not be used.
+public enum ModelFileError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The safetensors layer failed (unreadable, corrupt, missing or misshapen tensor).
+    case file(SafeTensorsError)
+    /// The file has no `charrnn` metadata: it was not saved as a charrnn model.
+    case noMetadata(file: String)
+    /// The `charrnn` metadata is invalid.
+    case metadata(file: String, ModelMetadataError)
+    /// The model uses a cell this version cannot run yet.
+    case unsupportedCell(file: String, CellKind)
+
+    public var description: String {
+        switch self {
+        case .file(let error):
+            return error.description
+        case .noMetadata(let file):
+            return "\(file): no \"charrnn\" entry in the safetensors metadata; save the model with its "
+                + "vocabulary metadata (see DESIGN.md, model files)"
+        case .metadata(let file, let error):
+            return "\(file): \(error.description)"
+        case .unsupportedCell(let file, let cell):
+            return "\(file): the \(cell.rawValue) cell is not supported by this version of charrnn yet"
+        }
+    }
+}
+
+/// A model as stored in a file: the network and what it means (task, vocabulary, categories).
+public struct ModelFile: Sendable {
+    public var network: ElmanNetwork
+    public var metadata: ModelMetadata
+
+    public init(network: ElmanNetwork, metadata: ModelMetadata) {
+        self.network = network
+        self.metadata = metadata
+    }
+
+    /// The network shape a metadata object describes: one-hot input over the vocabulary (after
+    /// the categories, for a conditional generator), output over the vocabulary or categories.
+    public static func shape(of metadata: ModelMetadata) -> NetworkShape {
+        let input = metadata.vocab.count + (metadata.task == .conditionalGenerator ? metadata.categories.count : 0)
+        let output = metadata.task == .classifier ? metadata.categories.count : metadata.vocab.count
+        return NetworkShape(inputSize: input, hiddenSize: metadata.hiddenSize, layers: metadata.numLayers,
+                            outputSize: output)
+    }
+
+    /// Reads a model file, checking its metadata and every tensor's dtype and shape.
+    public init(contentsOf path: String) throws(ModelFileError) {
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile(contentsOf: path) } catch { throw .file(error) }
+        guard let text = file.metadata[ModelMetadata.metadataKey] else { throw .noMetadata(file: path) }
+        let metadata: ModelMetadata
+        do { metadata = try ModelMetadata.decode(fromMetadataString: text) } catch {
+            throw .metadata(file: path, error)
+        }
+        guard metadata.cell == .rnnTanh else { throw .unsupportedCell(file: path, metadata.cell) }
+        // Every tensor's shape is checked against the file before anything is allocated: the
+        // sizes in the metadata are only trusted once the file's own data confirms them.
+        let h = metadata.hiddenSize
+        let input = metadata.vocab.count + (metadata.task == .conditionalGenerator ? metadata.categories.count : 0)
+        let output = metadata.task == .classifier ? metadata.categories.count : metadata.vocab.count
+        var expected: [(String, [Int])] = []
+        for layer in 0..<metadata.numLayers {
+            expected = [("rnn.weight_ih_l\(layer)", [h, layer == 0 ? input : h]), ("rnn.weight_hh_l\(layer)", [h, h]),
+                        ("rnn.bias_ih_l\(layer)", [h]), ("rnn.bias_hh_l\(layer)", [h])]
+            if layer == metadata.numLayers - 1 { expected += [("decoder.weight", [output, h]), ("decoder.bias", [output])] }
+            for (name, dims) in expected {
+                let entry: TensorEntry
+                do { entry = try file.tensor(name) } catch { throw .file(error) }
+                guard entry.dtype == .f32 else { throw .file(.dtypeMismatch(file: path, name: name, dtype: entry.dtype)) }
+                guard entry.shape == dims else {
+                    throw .file(.shapeMismatch(file: path, name: name, expected: dims, actual: entry.shape))
+                }
+            }
+        }
+        let shape = Self.shape(of: metadata)
+        let layout = ParameterLayout(shape)
+        let parameters = FloatBuffer(count: layout.count)
+        for entry in layout.entries {
+            do { entry.write(try file.floats(entry.name, shape: entry.shape), to: parameters) } catch {
+                throw .file(error)
+            }
+        }
+        self.init(network: ElmanNetwork(shape: shape, parameters: parameters), metadata: metadata)
+    }
+
+    /// The safetensors form: PyTorch's tensor names and shapes, metadata under `charrnn`.
+    public func safetensors() throws(ModelFileError) -> SafeTensorsFile {
+        let text: String
+        do { text = try metadata.encodedString() } catch { throw .metadata(file: "(model)", error) }
+        var file = SafeTensorsFile(metadata: [ModelMetadata.metadataKey: text])
+        for entry in network.layout.entries {
+            file.add(entry.name, shape: entry.shape, floats: entry.read(from: network.parameters))
+        }
+        return file
+    }
+
+    /// Writes the model atomically (a temporary file renamed over `path`).
+    public func write(to path: String) throws(ModelFileError) {
+        let file = try safetensors()
+        do { try file.write(to: path) } catch { throw .file(error) }
+    }
+}

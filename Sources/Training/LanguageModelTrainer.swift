@@ -1,0 +1,140 @@
+// MARK: - The language-model training loop and evaluation
+
+import Dispatch
+import Model
+import Tensor
+
+/// Training settings for a language model; stored with the model so a run can be repeated.
+public struct TrainingSettings: Codable, Equatable, Sendable {
+    /// Parallel streams per batch (B).
+    public var batchSize = 32
+    /// Steps of backpropagation through time per batch (T).
+    public var sequenceLength = 64
+    /// The update rule and its constants.
+    public var optimizer = OptimizerSettings()
+    /// Gradient limit: DESIGN.md's starting default is a global norm of 5.
+    public var clipping = GradientClipping.globalNorm(5)
+    /// Learning-rate decay (none by default).
+    public var schedule = LearningRateSchedule()
+    /// Threads the batch is split across; results depend on it (sums in a different order).
+    public var threads = 1
+    /// The seed of the initial weights.
+    public var seed: UInt64 = 0
+
+    public init() {}
+}
+
+/// Trains an `ElmanNetwork` as a language model on batches from a `TextBatcher`.
+///
+/// With `threads` > 1 the B streams are split into that many groups, each run forward and
+/// backward on its own thread with its own activations and gradients; the gradients are summed
+/// in a fixed order, so a run is reproducible for a given thread count.
+public final class LanguageModelTrainer {
+    public let network: ElmanNetwork
+    public let settings: TrainingSettings
+    public let optimizer: Optimizer
+    public var batcher: TextBatcher
+    private let groups: [Group]
+    private let gradients: FloatBuffer
+
+    /// One thread's share of the batch.
+    private final class Group: @unchecked Sendable {
+        let streams: Range<Int>
+        let workspace: Workspace
+        let state: HiddenState
+        let gradients: FloatBuffer
+        var loss = 0.0
+        init(streams: Range<Int>, shape: NetworkShape, steps: Int, gradients: FloatBuffer) {
+            self.streams = streams
+            workspace = Workspace(shape: shape, batch: streams.count, steps: steps)
+            state = HiddenState(layers: shape.layers, batch: streams.count, hiddenSize: shape.hiddenSize)
+            self.gradients = gradients
+        }
+    }
+
+    public init(network: ElmanNetwork, settings: TrainingSettings, batcher: TextBatcher) {
+        self.network = network
+        self.settings = settings
+        self.batcher = batcher
+        optimizer = Optimizer(settings.optimizer, count: network.parameterCount)
+        gradients = FloatBuffer(count: network.parameterCount)
+        let b = settings.batchSize
+        let threads = max(1, min(settings.threads, b))
+        groups = (0..<threads).map { g in
+            let streams = (g * b / threads)..<((g + 1) * b / threads)
+            return Group(streams: streams, shape: network.shape, steps: settings.sequenceLength,
+                         gradients: g == 0 ? FloatBuffer(count: 0) : FloatBuffer(count: network.parameterCount))
+        }
+    }
+
+    /// Updates made so far.
+    public var step: Int { optimizer.step }
+
+    /// One training step on the next batch; returns the batch's mean loss in nats per token.
+    ///
+    /// - Throws: `TrainingError.divergence` when the loss is not finite (the weights are then
+    ///   left as they were before the step).
+    @discardableResult
+    public func trainStep() throws(TrainingError) -> Double {
+        let (inputs, targets, startsEpoch) = batcher.next()
+        let b = settings.batchSize, t = settings.sequenceLength
+        let scale = 1 / Float(b * t)
+        gradients.zero()
+        let groups = self.groups, network = self.network, sum = self.gradients
+        DispatchQueue.concurrentPerform(iterations: groups.count) { index in
+            let group = groups[index]
+            if startsEpoch { group.state.reset() }
+            let own = index == 0 ? sum : group.gradients
+            if index > 0 { own.zero() }
+            let (x, y) = (Self.slice(inputs, group.streams, b, t), Self.slice(targets, group.streams, b, t))
+            group.loss = group.workspace.languageModelLoss(network, inputs: x, targets: y, state: group.state,
+                                                           gradients: own, lossScale: scale)
+        }
+        for group in groups.dropFirst() {
+            for i in 0..<sum.count { sum.pointer[i] += group.gradients.pointer[i] }
+        }
+        let loss = groups.reduce(0) { $0 + $1.loss } / Double(b * t)
+        guard loss.isFinite else { throw .divergence(step: optimizer.step + 1) }
+        settings.clipping.apply(to: sum)
+        let rate = settings.schedule.rate(settings.optimizer.learningRate, step: optimizer.step)
+        optimizer.update(network.parameters, sum, rate: rate)
+        return loss
+    }
+
+    /// The columns `streams` of a T × B step-major block.
+    private static func slice(_ block: [Int32], _ streams: Range<Int>, _ b: Int, _ t: Int) -> [Int32] {
+        if streams.count == b { return block }
+        var out: [Int32] = []
+        out.reserveCapacity(streams.count * t)
+        for step in 0..<t { out.append(contentsOf: block[(step * b + streams.lowerBound)..<(step * b + streams.upperBound)]) }
+        return out
+    }
+}
+
+// MARK: - Evaluation
+
+/// The mean cross-entropy, in nats per token, of a language model on a text: one stream from
+/// h = 0, feeding tokens 0 … N−2 and scoring tokens 1 … N−1 (DESIGN.md's evaluation).
+///
+/// - Parameters:
+///   - chunk: steps run per forward pass; the state is carried between chunks, so the result
+///     does not depend on it (beyond float rounding).
+/// - Returns: the mean loss and the number of scored tokens (N − 1).
+public func evaluateLanguageModel(_ network: ElmanNetwork, tokens: [Int32], chunk: Int = 256) -> (nats: Double, count: Int) {
+    let scored = tokens.count - 1
+    guard scored > 0 else { return (0, 0) }
+    let state = HiddenState(layers: network.shape.layers, batch: 1, hiddenSize: network.shape.hiddenSize)
+    var total = 0.0
+    var start = 0
+    var workspaces: [Int: Workspace] = [:]
+    while start < scored {
+        let length = min(chunk, scored - start)
+        let workspace = workspaces[length] ?? Workspace(shape: network.shape, batch: 1, steps: length)
+        workspaces[length] = workspace
+        total += workspace.languageModelLoss(
+            network, inputs: Array(tokens[start..<(start + length)]),
+            targets: Array(tokens[(start + 1)...(start + length)]), state: state, gradients: nil, lossScale: 1)
+        start += length
+    }
+    return (total / Double(scored), scored)
+}

@@ -1,0 +1,125 @@
+// MARK: - charrnn eval and charrnn info
+
+import ArgumentParser
+import Foundation
+import Model
+import Training
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score a model on a held-out text: nats and bits per token, perplexity.",
+        discussion: """
+            The whole text (NFC, the model's letters) is one stream from a zero hidden state: \
+            tokens 0 … N−2 are fed and tokens 1 … N−1 are scored, so N − 1 tokens are counted. \
+            A letter the model never saw is an error, unless the model has an unknown token.
+            """
+    )
+
+    @Option(help: "The model (.safetensors).")
+    var model: String
+
+    @Option(help: "The text to score.")
+    var text: String
+
+    @Option(help: "Output: text or json.")
+    var format: OutputFormat = .text
+
+    func validate() throws {
+        if format == .jsonl { throw ValidationError("--format is text or json") }
+    }
+
+    func run() throws {
+        let file = try ModelFile(contentsOf: model)
+        guard file.metadata.task == .languageModel else {
+            throw CommandError("\(model): a \(file.metadata.task.rawValue) model; eval --text needs a language model")
+        }
+        let corpus = try EncodedCorpus(path: text, model: file.metadata)
+        guard corpus.ids.count >= 2 else { throw CommandError("\(text): needs at least two letters to score one") }
+        let (nats, count) = evaluateLanguageModel(file.network, tokens: corpus.ids)
+        let result = EvalResult(tokens: count, natsPerToken: nats, bitsPerToken: nats / log(2), perplexity: exp(nats))
+        if format == .json {
+            printJSON(result)
+        } else {
+            var out = OutputStream.standardOutput()
+            out.append(String(format: "%@: %d tokens scored, %.4f nats/token, %.4f bits/token, perplexity %.3f\n",
+                              text, count, nats, nats / log(2), exp(nats)))
+            out.flush()
+        }
+    }
+
+    struct EvalResult: Encodable {
+        var tokens: Int
+        var natsPerToken: Double
+        var bitsPerToken: Double
+        var perplexity: Double
+        enum CodingKeys: String, CodingKey {
+            case tokens, perplexity
+            case natsPerToken = "nats_per_token"
+            case bitsPerToken = "bits_per_token"
+        }
+    }
+}
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Describe a model file: task, cell, sizes, vocabulary, parameters, training record.")
+
+    @Option(help: "The model (.safetensors).")
+    var model: String
+
+    @Option(help: "Output: text or json.")
+    var format: OutputFormat = .text
+
+    func validate() throws {
+        if format == .jsonl { throw ValidationError("--format is text or json") }
+    }
+
+    func run() throws {
+        let file = try ModelFile(contentsOf: model)
+        let m = file.metadata, shape = file.network.shape
+        if format == .json {
+            var object: [String: JSONValue] = [
+                "task": .string(m.task.rawValue), "cell": .string(m.cell.rawValue),
+                "hidden_size": .number(Double(m.hiddenSize)), "num_layers": .number(Double(m.numLayers)),
+                "vocabulary": .number(Double(m.vocab.count)), "categories": .array(m.categories.map(JSONValue.string)),
+                "parameters": .number(Double(file.network.parameterCount)), "unit": .string(m.unit.rawValue),
+                "case": .string(m.textCase.rawValue), "training": .object(m.training),
+            ]
+            object["unknown_token"] = m.unknownToken.map { .number(Double($0)) } ?? .null
+            object["end_token"] = m.endToken.map { .number(Double($0)) } ?? .null
+            printJSON(object)
+            return
+        }
+        var lines = [
+            "model        \(model)",
+            "task         \(m.task.rawValue)",
+            "cell         \(m.cell.rawValue), \(m.numLayers) layer(s) of \(m.hiddenSize) units",
+            "input        \(shape.inputSize) (one-hot)   output \(shape.outputSize)",
+            "vocabulary   \(m.vocab.count) \(m.unit.rawValue)s, case \(m.textCase.rawValue)"
+                + (m.unknownToken.map { ", unknown token id \($0)" } ?? "") + (m.endToken.map { ", end token id \($0)" } ?? ""),
+            "parameters   \(file.network.parameterCount)",
+        ]
+        if !m.categories.isEmpty { lines.append("categories   \(m.categories.joined(separator: ", "))") }
+        if !m.training.isEmpty {
+            lines.append("training")
+            for (key, value) in m.training.sorted(by: { $0.key < $1.key }) { lines.append("  \(key): \(value.text)") }
+        }
+        var out = OutputStream.standardOutput()
+        out.append(lines.joined(separator: "\n") + "\n")
+        out.flush()
+    }
+}
+
+extension JSONValue {
+    /// A short human form: numbers without needless decimals, strings bare.
+    var text: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return String(b)
+        case .number(let x): return x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(format: "%.6g", x)
+        case .string(let s): return s
+        case .array(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
+        case .object(let o): return "{" + o.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.text)" }.joined(separator: ", ") + "}"
+        }
+    }
+}
