@@ -62,6 +62,16 @@ struct Train: ParsableCommand {
     @Option(help: "Clip gradients to this global L2 norm (0: no clipping).")
     var clip: Float = 5
 
+    @Option(name: .customLong("clip-value"),
+            help: "Clamp each gradient element to ± this value instead (char-rnn's grad_clip).")
+    var clipValue: Float?
+
+    @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this every --lr-decay-every steps.")
+    var lrDecay: Float = 1
+
+    @Option(name: .customLong("lr-decay-every"), help: "Steps between learning-rate decays.")
+    var lrDecayEvery = 1000
+
     @Option(help: "Random seed of the initial weights; the same seed and --threads repeat a run exactly.")
     var seed: UInt64 = 0
 
@@ -89,6 +99,9 @@ struct Train: ParsableCommand {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if !(lr > 0) { throw ValidationError("--lr must be positive") }
         if clip < 0 { throw ValidationError("--clip must be 0 or more") }
+        if let clipValue, !(clipValue > 0) { throw ValidationError("--clip-value must be positive") }
+        if !(lrDecay > 0 && lrDecay <= 1) { throw ValidationError("--lr-decay must be in (0, 1]") }
+        if lrDecayEvery < 1 { throw ValidationError("--lr-decay-every must be at least 1") }
     }
 
     func run() throws {
@@ -98,7 +111,8 @@ struct Train: ParsableCommand {
         settings.batchSize = batchSize
         settings.sequenceLength = seqLength
         settings.optimizer = OptimizerSettings(kind: optimizer, learningRate: lr)
-        settings.clipping = clip > 0 ? .globalNorm(clip) : .none
+        settings.clipping = clipValue.map { .value($0) } ?? (clip > 0 ? .globalNorm(clip) : .none)
+        settings.schedule = LearningRateSchedule(decay: lrDecay, every: lrDecayEvery)
         settings.threads = threads
         settings.seed = seed
         let batcher: TextBatcher
@@ -134,7 +148,9 @@ struct Train: ParsableCommand {
         let record: [String: JSONValue] = [
             "corpus": .string(self.corpus), "steps": .number(Double(total)), "seed": .number(Double(seed)),
             "batch_size": .number(Double(batchSize)), "seq_length": .number(Double(seqLength)),
-            "optimizer": .string(optimizer.rawValue), "lr": .number(Double(lr)), "clip": .number(Double(clip)),
+            "optimizer": .string(optimizer.rawValue), "lr": .number(Double(lr)), "clip": .number(Double(clipValue ?? clip)),
+            "clip_mode": .string(clipValue == nil ? "norm" : "value"), "lr_decay": .number(Double(lrDecay)),
+            "lr_decay_every": .number(Double(lrDecayEvery)),
             "threads": .number(Double(threads)), "train_nats_per_token": .number(loss),
             "seconds": .number(seconds), "tokens_per_second": .number(tokensPerSecond),
         ]
