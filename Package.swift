@@ -42,6 +42,7 @@ let package = Package(
                 "Tokenizer",
                 "Model",
                 "Training",
+                "SafeTensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -71,9 +71,9 @@ extension SafeTensorsFile {
 
 // MARK: - Helpers
 
-/// `text` as a JSON string literal, escaped as serde_json (the reference writer) does: quote,
-/// backslash and control characters; everything else as UTF-8.
-func jsonString(_ text: String) -> String {
+/// `text` as a JSON string literal (RFC 8259), escaped as serde_json (the reference writer)
+/// does: quote, backslash and control characters; everything else as UTF-8.
+public func jsonString(_ text: String) -> String {
     var result = "\""
     for scalar in text.unicodeScalars {
         switch scalar {

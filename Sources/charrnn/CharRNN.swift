@@ -27,5 +27,13 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case jsonl
 }
 
+/// How a command that reports one result prints it.
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    /// For people.
+    case text
+    /// One JSON document.
+    case json
+}
+
 extension TokenUnit: ExpressibleByArgument {}
 extension CaseMapping: ExpressibleByArgument {}

@@ -22,11 +22,7 @@ struct Eval: ParsableCommand {
     var text: String
 
     @Option(help: "Output: text or json.")
-    var format: OutputFormat = .text
-
-    func validate() throws {
-        if format == .jsonl { throw ValidationError("--format is text or json") }
-    }
+    var format: ReportFormat = .text
 
     func run() throws {
         let file = try ModelFile(contentsOf: model)
@@ -68,11 +64,7 @@ struct Info: ParsableCommand {
     var model: String
 
     @Option(help: "Output: text or json.")
-    var format: OutputFormat = .text
-
-    func validate() throws {
-        if format == .jsonl { throw ValidationError("--format is text or json") }
-    }
+    var format: ReportFormat = .text
 
     func run() throws {
         let file = try ModelFile(contentsOf: model)

@@ -1,5 +1,7 @@
 // MARK: - Writing to standard output and standard error
 
+import SafeTensors  // jsonString
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -45,27 +47,6 @@ struct OutputStream {
 func printNote(_ text: String) {
     let line = "charrnn: " + text + "\n"
     _ = line.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
-}
-
-/// `text` as a JSON string literal (RFC 8259): quotes, backslashes and control characters
-/// escaped, everything else as UTF-8.
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    out += "\""
-    return out
 }
 
 /// A JSON array of strings on one line.

@@ -85,11 +85,10 @@ struct Train: ParsableCommand {
     var caseMapping: CaseMapping = .preserve
 
     @Option(help: "Output: text, or json (one summary document on stdout).")
-    var format: OutputFormat = .text
+    var format: ReportFormat = .text
 
     func validate() throws {
         if cell != .rnn { throw ValidationError("--cell \(cell.rawValue) is not available yet; use --cell rnn") }
-        if format == .jsonl { throw ValidationError("--format is text or json") }
         if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
         for (name, value) in [("--hidden", hidden), ("--layers", layers), ("--seq-length", seqLength),
                               ("--batch-size", batchSize), ("--threads", threads)] where value < 1 {
