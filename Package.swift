@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Model", targets: ["Model"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Sampling", targets: ["Sampling"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,6 +34,8 @@ let package = Package(
         .target(name: "SafeTensors"),
         // Cells, forward/backward, loss, optimizers, model files.
         .target(name: "Model", dependencies: ["Tensor", "SafeTensors"]),
+        // Sampling from logits (temperature, top-k, top-p) and verse-form constraints.
+        .target(name: "Sampling", dependencies: ["Tensor"]),
         // Batching, training loops, evaluation: drives Model, reports through callbacks.
         .target(name: "Training", dependencies: ["Model", "Tensor"]),
         // The command-line tool: the only target that imports ArgumentParser or prints.
@@ -42,6 +45,7 @@ let package = Package(
                 "Tokenizer",
                 "Model",
                 "Training",
+                "Sampling",
                 "SafeTensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -55,6 +59,7 @@ let package = Package(
             name: "ModelTests", dependencies: ["Model", "Tensor", "SafeTensors", "TestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tensor", "TestSupport"]),
+        .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Tensor", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["charrnn", "TestSupport"]),
     ]
 )

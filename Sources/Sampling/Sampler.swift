@@ -1,0 +1,1 @@
+// The Sampling module (being written).
