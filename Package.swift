@@ -60,6 +60,6 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tensor", "TestSupport"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Tensor", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["charrnn", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["charrnn", "SafeTensors", "TestSupport"]),
     ]
 )

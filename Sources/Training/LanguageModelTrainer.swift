@@ -101,6 +101,27 @@ public final class LanguageModelTrainer {
         return loss
     }
 
+    /// The hidden state carried into the next batch, per layer [B × H] in stream order.
+    public func carriedState() -> [[Float]] {
+        let h = network.shape.hiddenSize
+        return (0..<network.shape.layers).map { layer in
+            groups.flatMap { Array(UnsafeBufferPointer(start: $0.state.layers[layer].pointer, count: $0.streams.count * h)) }
+        }
+    }
+
+    /// Restores a state from `carriedState()` (of a trainer with the same shape and batch size).
+    public func restoreCarriedState(_ layers: [[Float]]) {
+        let h = network.shape.hiddenSize
+        precondition(layers.count == network.shape.layers, "state of the wrong depth")
+        for (layer, values) in layers.enumerated() {
+            precondition(values.count == settings.batchSize * h, "state of the wrong size")
+            for group in groups {
+                let start = group.streams.lowerBound * h
+                for i in 0..<(group.streams.count * h) { group.state.layers[layer][i] = values[start + i] }
+            }
+        }
+    }
+
     /// The columns `streams` of a T × B step-major block.
     private static func slice(_ block: [Int32], _ streams: Range<Int>, _ b: Int, _ t: Int) -> [Int32] {
         if streams.count == b { return block }

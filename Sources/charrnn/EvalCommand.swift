@@ -30,6 +30,10 @@ struct Eval: ParsableCommand {
             throw CommandError("\(model): a \(file.metadata.task.rawValue) model; eval --text needs a language model")
         }
         let corpus = try EncodedCorpus(path: text, model: file.metadata)
+        if !corpus.unknown.isEmpty {
+            printNote("\(text): \(corpus.unknown.reduce(0) { $0 + $1.count }) letter(s) outside the vocabulary "
+                + "scored as the unknown token")
+        }
         guard corpus.ids.count >= 2 else { throw CommandError("\(text): needs at least two letters to score one") }
         let (nats, count) = evaluateLanguageModel(file.network, tokens: corpus.ids)
         let result = EvalResult(tokens: count, natsPerToken: nats, bitsPerToken: nats / log(2), perplexity: exp(nats))

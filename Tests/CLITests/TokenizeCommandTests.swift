@@ -11,11 +11,14 @@ struct Run {
     var stderr: String
 }
 
-/// Runs the charrnn binary built next to this test bundle, with `input` on standard input.
+/// The charrnn binary built next to this test bundle.
+let charrnnURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    .appendingPathComponent("charrnn")
+
+/// Runs the charrnn binary, with `input` on standard input.
 func charrnn(_ arguments: [String], input: [UInt8] = []) throws -> Run {
-    let folder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
     let process = Process()
-    process.executableURL = folder.appendingPathComponent("charrnn")
+    process.executableURL = charrnnURL
     process.arguments = arguments
     let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
     process.standardInput = stdin

@@ -1,0 +1,75 @@
+// MARK: - Resume files: everything a stopped training run needs to continue exactly
+
+import SafeTensors
+import Tensor
+
+/// A training run's state, in `<out>.resume.safetensors`: the latest weights and the model
+/// metadata (so the file is also a loadable model), the optimizer's step and moments, the hidden
+/// state carried into the next batch, and the trainer's own progress (data position, best
+/// validation loss, settings, history) as a JSON string it defines.
+public struct ResumeFile: Sendable {
+    public var model: ModelFile
+    public var optimizerStep: Int
+    public var optimizerFirst: [Float]
+    public var optimizerSecond: [Float]
+    /// Per layer, the carried hidden state [B × H].
+    public var carriedState: [[Float]]
+    /// The trainer's progress, as JSON (kept under `__metadata__["charrnn_resume"]`).
+    public var progress: String
+
+    static let progressKey = "charrnn_resume"
+
+    public init(model: ModelFile, optimizerStep: Int, optimizerFirst: [Float], optimizerSecond: [Float],
+                carriedState: [[Float]], progress: String)
+    {
+        self.model = model
+        self.optimizerStep = optimizerStep
+        self.optimizerFirst = optimizerFirst
+        self.optimizerSecond = optimizerSecond
+        self.carriedState = carriedState
+        self.progress = progress
+    }
+
+    /// Writes the file atomically.
+    public func write(to path: String) throws(ModelFileError) {
+        var file = try model.safetensors()
+        file.metadata[Self.progressKey] = progress
+        file.metadata["charrnn_optimizer_step"] = String(optimizerStep)
+        file.add("optimizer.first", shape: [optimizerFirst.count], floats: optimizerFirst)
+        if !optimizerSecond.isEmpty { file.add("optimizer.second", shape: [optimizerSecond.count], floats: optimizerSecond) }
+        for (layer, state) in carriedState.enumerated() {
+            file.add("state.h_l\(layer)", shape: [state.count], floats: state)
+        }
+        do { try file.write(to: path) } catch { throw .file(error) }
+    }
+
+    /// Reads a resume file, checking that its optimizer and state tensors fit its model.
+    public init(contentsOf path: String) throws(ModelFileError) {
+        let model = try ModelFile(contentsOf: path)
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile(contentsOf: path) } catch { throw .file(error) }
+        guard let progress = file.metadata[Self.progressKey],
+            let step = file.metadata["charrnn_optimizer_step"].flatMap({ Int($0) }), step >= 0
+        else { throw .noMetadata(file: path) }
+        let count = model.network.parameterCount
+        do {
+            let first = try file.floats("optimizer.first", shape: [count])
+            let second = file.names.contains("optimizer.second") ? try file.floats("optimizer.second", shape: [count]) : []
+            var state: [[Float]] = []
+            for layer in 0..<model.network.shape.layers {
+                let values = try file.floats("state.h_l\(layer)")
+                guard values.count % model.network.shape.hiddenSize == 0 else {
+                    throw SafeTensorsError.shapeMismatch(file: path, name: "state.h_l\(layer)",
+                                                         expected: [model.network.shape.hiddenSize], actual: [values.count])
+                }
+                state.append(values)
+            }
+            self.init(model: model, optimizerStep: step, optimizerFirst: first, optimizerSecond: second,
+                      carriedState: state, progress: progress)
+        } catch let error as SafeTensorsError {
+            throw .file(error)
+        } catch {
+            throw .noMetadata(file: path)
+        }
+    }
+}

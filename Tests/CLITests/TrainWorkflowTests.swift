@@ -1,0 +1,139 @@
+// The training workflow end to end: validation and best model, resume equality, Ctrl-C and
+// SIGTERM, divergence, logs and plots, fine-tuning.
+
+import Foundation
+import SafeTensors
+import Testing
+import TestSupport
+
+@Suite("charrnn train workflow")
+struct TrainWorkflowTests {
+    static let text = String(repeating: "床前明月光，疑是地上霜。\n举头望明月，低头思故乡。\n\n春眠不觉晓，处处闻啼鸟。\n夜来风雨声，花落知多少。\n\n", count: 12)
+    static let small = ["--hidden", "12", "--batch-size", "4", "--seq-length", "8", "--threads", "2"]
+
+    /// The tensors of a safetensors file (metadata aside), to compare two runs bit for bit.
+    static func tensors(_ path: String) throws -> [String: [Float]] {
+        let file = try SafeTensorsFile(contentsOf: path)
+        var result: [String: [Float]] = [:]
+        for name in file.names { result[name] = try file.floats(name) }
+        return result
+    }
+
+    @Test func resumedRunEndsWithTheSameWeights() throws {
+        let corpus = try TemporaryFile(Self.text)
+        let folder = (corpus.path as NSString).deletingLastPathComponent
+        let straight = folder + "/straight.safetensors", stopped = folder + "/stopped.safetensors"
+        let common = ["train", "--corpus", corpus.path, "--eval-every", "5"] + Self.small
+        let one = try charrnn(common + ["--out", straight, "--steps", "24"])
+        #expect(one.status == 0, "\(one.stderr)")
+        let first = try charrnn(common + ["--out", stopped, "--steps", "11"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try charrnn(["train", "--corpus", corpus.path, "--out", stopped, "--steps", "24", "--resume"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("resuming") && second.stderr.contains("at step 11"))
+        let a = try Self.tensors(straight + ".resume.safetensors"), b = try Self.tensors(stopped + ".resume.safetensors")
+        #expect(a.keys.sorted() == b.keys.sorted())
+        for (name, values) in a { #expect(values == b[name], "\(name) differs after resuming") }
+
+        // Resuming with a different text or batch size is refused with a way out.
+        let other = try TemporaryFile(Self.text + "多")
+        let wrongText = try charrnn(["train", "--corpus", other.path, "--out", stopped, "--steps", "30", "--resume"])
+        #expect(wrongText.status != 0 && wrongText.stderr.contains("without --resume"))
+        let wrongBatch = try charrnn(["train", "--corpus", corpus.path, "--out", stopped, "--steps", "30", "--resume",
+                                      "--batch-size", "8"])
+        #expect(wrongBatch.status != 0 && wrongBatch.stderr.contains("--batch-size 4"))
+        let none = try charrnn(["train", "--corpus", corpus.path, "--out", folder + "/never.safetensors", "--resume"])
+        #expect(none.status != 0 && none.stderr.contains("does not exist"))
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM])
+    func signalSavesAndStops(signal: Int32) throws {
+        let corpus = try TemporaryFile(Self.text)
+        let folder = (corpus.path as NSString).deletingLastPathComponent
+        let out = folder + "/model.safetensors"
+        let process = Process()
+        process.executableURL = charrnnURL
+        // --max-time is a backstop: the run ends by itself if the signal were lost.
+        process.arguments = ["train", "--corpus", corpus.path, "--out", out, "--steps", "10000000", "--eval-every", "3",
+                             "--max-time", "120"] + Self.small
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait until the run has saved once (a resume file exists), then signal it.
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: out + ".resume.safetensors") && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        kill(process.processIdentifier, signal)
+        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == (signal == SIGINT ? 130 : 143), "\(message)")
+        #expect(message.contains("continue with --resume"))
+        #expect(try !FileManager.default.contentsOfDirectory(atPath: folder).contains { $0.contains(".tmp") })
+        let saved = try charrnn(["info", "--model", out + ".resume.safetensors", "--format", "json"])
+        #expect(saved.status == 0)
+        let step = try #require(try JSONSerialization.jsonObject(with: Data(saved.stdout.utf8)) as? [String: Any])
+        let training = try #require(step["training"] as? [String: Any])
+        let stoppedAt = try #require(training["steps"] as? Int)
+        #expect(stoppedAt > 0)
+        let resumed = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--resume", "--steps", String(stoppedAt + 2)])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+    }
+
+    @Test func divergenceStopsAndSaysWhichFlagToChange() throws {
+        let corpus = try TemporaryFile(Self.text)
+        let out = (corpus.path as NSString).deletingLastPathComponent + "/nan.safetensors"
+        let run = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--steps", "50", "--eval-every", "1",
+                               "--lr", "1e38", "--optimizer", "sgd", "--clip", "0"] + Self.small)
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("NaN or infinite") && run.stderr.contains("--lr"))
+    }
+
+    @Test func bestModelLogPlotAndJSONSummary() throws {
+        let corpus = try TemporaryFile(Self.text)
+        let folder = (corpus.path as NSString).deletingLastPathComponent
+        let out = folder + "/m.safetensors", log = folder + "/m.csv", plot = folder + "/m.svg"
+        let run = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--steps", "20", "--eval-every", "5",
+                               "--lr", "0.01", "--log", log, "--plot", plot, "--format", "json"] + Self.small)
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let best = try #require(summary["val_bits_per_token"] as? Double)
+        #expect(run.stderr.contains("baselines") && run.stderr.contains("letter frequencies only"))
+        let rows = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(rows.first == "step,train_bits_per_token,val_bits_per_token,lr,tokens_per_second")
+        #expect(rows.count == 5)  // header + steps 5, 10, 15, 20
+        let validation = rows.dropFirst().compactMap { Double($0.split(separator: ",", omittingEmptySubsequences: false)[2]) }
+        #expect(abs(validation.min()! - best) < 1e-4)
+        #expect(try String(contentsOfFile: plot, encoding: .utf8).contains("<svg"))
+        // --out holds the best model: eval on the held-out part matches the best validation score.
+        let info = try charrnn(["info", "--model", out, "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
+        let training = try #require(object["training"] as? [String: Any])
+        #expect(abs((training["val_bits_per_token"] as? Double ?? 0) - best) < 1e-9)
+    }
+
+    @Test func fineTuningReportsLettersTheModelLacks() throws {
+        let corpus = try TemporaryFile(Self.text)
+        let folder = (corpus.path as NSString).deletingLastPathComponent
+        let base = folder + "/base.safetensors"
+        let train = try charrnn(["train", "--corpus", corpus.path, "--out", base, "--steps", "4", "--max-vocab", "12"] + Self.small)
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stderr.contains("unknown token"))
+        let newText = try TemporaryFile(Self.text + "秋风萧瑟天气凉\n")
+        let tune = try charrnn(["train", "--corpus", newText.path, "--out", folder + "/tuned.safetensors", "--steps", "3",
+                                "--init-from", base, "--batch-size", "4", "--seq-length", "8"])
+        #expect(tune.status == 0, "\(tune.stderr)")
+        #expect(tune.stderr.contains("unknown token"))
+        let strict = try charrnn(["train", "--corpus", corpus.path, "--out", folder + "/strict.safetensors", "--steps", "2"]
+            + Self.small)
+        #expect(strict.status == 0)
+        let refused = try charrnn(["train", "--corpus", newText.path, "--out", folder + "/x.safetensors", "--steps", "2",
+                                   "--init-from", folder + "/strict.safetensors", "--batch-size", "4", "--seq-length", "8"])
+        #expect(refused.status != 0 && refused.stderr.contains("\"秋\""))
+        let changed = try charrnn(["train", "--corpus", corpus.path, "--out", folder + "/y.safetensors", "--init-from", base,
+                                   "--hidden", "64"])
+        #expect(changed.status != 0 && changed.stderr.contains("--hidden"))
+    }
+}
