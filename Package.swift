@@ -35,7 +35,7 @@ let package = Package(
         // Cells, forward/backward, loss, optimizers, model files.
         .target(name: "Model", dependencies: ["Tensor", "SafeTensors"]),
         // Sampling from logits (temperature, top-k, top-p) and verse-form constraints.
-        .target(name: "Sampling", dependencies: ["Tensor"]),
+        .target(name: "Sampling", dependencies: ["Model", "Tensor"]),
         // Batching, training loops, evaluation: drives Model, reports through callbacks.
         .target(name: "Training", dependencies: ["Model", "Tensor"]),
         // The command-line tool: the only target that imports ArgumentParser or prints.
@@ -59,7 +59,7 @@ let package = Package(
             name: "ModelTests", dependencies: ["Model", "Tensor", "SafeTensors", "TestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tensor", "TestSupport"]),
-        .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Tensor", "TestSupport"]),
+        .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Model", "Tensor", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["charrnn", "SafeTensors", "TestSupport"]),
     ]
 )

@@ -125,7 +125,11 @@ public final class Workspace {
     ///   - inputs: the active one-hot positions, `planes` × T × B (plane-major: a plain language
     ///     model has one plane of letter ids; a conditional generator a plane of categories and
     ///     a plane of C + letter id).
-    func forward(_ network: ElmanNetwork, inputs: UnsafePointer<Int32>, planes: Int, state: HiddenState) {
+    ///   - repack: pack the weights first; false reuses the packing of `packWeights` (inference,
+    ///     where the weights do not change between calls).
+    func forward(_ network: ElmanNetwork, inputs: UnsafePointer<Int32>, planes: Int, state: HiddenState,
+                 repack: Bool = true)
+    {
         let h = shape.hiddenSize, b = batch, t = steps, rows = b * t
         let w = network.views(network.parameters)
         for layer in 0..<shape.layers {
@@ -144,12 +148,12 @@ public final class Workspace {
                 }
             } else {
                 let input = packedInput[layer]!
-                input.pack(w.inputWeights[layer], ldb: h, .transposed)
+                if repack { input.pack(w.inputWeights[layer], ldb: h, .transposed) }
                 matrixProduct(m: rows, hidden[layer - 1].pointer + b * h, lda: h, .none, input, pre, ldc: h,
                               accumulate: true)
             }
             // The recurrence: h_t = tanh(pre_t + h_{t−1} W_hhᵀ).
-            packedHidden[layer].pack(w.hiddenWeights[layer], ldb: h, .transposed)
+            if repack { packedHidden[layer].pack(w.hiddenWeights[layer], ldb: h, .transposed) }
             for step in 1...t {
                 let current = hs + step * b * h
                 matrixProduct(m: b, hs + (step - 1) * b * h, lda: h, .none, packedHidden[layer], current, ldc: h,
@@ -160,10 +164,42 @@ public final class Workspace {
         }
         // The decoder over all T·B top-layer states in one product.
         let out = shape.outputSize
-        packedDecoder.pack(w.decoderWeight, ldb: h, .transposed)
+        if repack { packedDecoder.pack(w.decoderWeight, ldb: h, .transposed) }
         matrixProduct(m: rows, hidden[shape.layers - 1].pointer + b * h, lda: h, .none, packedDecoder,
                       logits.pointer, ldc: out, accumulate: false)
         addRowVector(w.decoderBias, to: logits.pointer, rows: rows, columns: out, ldc: out)
+    }
+
+    /// Packs the weights the forward pass reads, for `forward(repack: false)`.
+    func packWeights(_ network: ElmanNetwork) {
+        let h = shape.hiddenSize
+        let w = network.views(network.parameters)
+        for layer in 0..<shape.layers {
+            packedInput[layer]?.pack(w.inputWeights[layer], ldb: h, .transposed)
+            packedHidden[layer].pack(w.hiddenWeights[layer], ldb: h, .transposed)
+        }
+        packedDecoder.pack(w.decoderWeight, ldb: h, .transposed)
+    }
+
+    // MARK: Inference, one step at a time
+
+    /// Feeds one token per stream (B streams, T = 1) and leaves the next-token logits of each
+    /// stream in `logits` (B × Out); the state moves on by one step. The weights must have been
+    /// packed with `packWeights` and not changed since.
+    ///
+    /// - Parameters:
+    ///   - tokens: `planes` × B one-hot positions.
+    public func step(_ network: ElmanNetwork, tokens: [Int32], planes: Int = 1, state: HiddenState) {
+        precondition(steps == 1 && tokens.count == planes * batch, "step needs a workspace with T = 1")
+        tokens.withUnsafeBufferPointer { forward(network, inputs: $0.baseAddress!, planes: planes, state: state, repack: false) }
+    }
+
+    /// Prepares the workspace for `step`: packs the weights once.
+    public func prepareForInference(_ network: ElmanNetwork) { packWeights(network) }
+
+    /// The logits of stream `index` after the last `step` (valid until the next call).
+    public func logits(ofStream index: Int) -> UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: logits.pointer + index * shape.outputSize, count: shape.outputSize)
     }
 
     // MARK: Backward

@@ -11,7 +11,9 @@ struct Eval: ParsableCommand {
         discussion: """
             The whole text (NFC, the model's letters) is one stream from a zero hidden state: \
             tokens 0 … N−2 are fed and tokens 1 … N−1 are scored, so N − 1 tokens are counted. \
-            A letter the model never saw is an error, unless the model has an unknown token.
+            A letter the model never saw is an error, unless the model has an unknown token. \
+            --held-out F scores only what `train --val-fraction F` held out of the same file (the \
+            last F of it, from the first paragraph after the cut).
             """
     )
 
@@ -21,8 +23,20 @@ struct Eval: ParsableCommand {
     @Option(help: "The text to score.")
     var text: String
 
+    @Option(name: .customLong("held-out"),
+            help: "Score only the part of the text that train --val-fraction with this value holds out.")
+    var heldOut: Double?
+
+    @Option(name: .customLong("max-tokens"), help: "Score only the first N tokens (after --held-out).")
+    var maxTokens: Int?
+
     @Option(help: "Output: text or json.")
     var format: ReportFormat = .text
+
+    func validate() throws {
+        if let heldOut, !(heldOut > 0 && heldOut < 1) { throw ValidationError("--held-out must be in (0, 1)") }
+        if let maxTokens, maxTokens < 2 { throw ValidationError("--max-tokens must be at least 2") }
+    }
 
     func run() throws {
         let file = try ModelFile(contentsOf: model)
@@ -34,8 +48,14 @@ struct Eval: ParsableCommand {
             printNote("\(text): \(corpus.unknown.reduce(0) { $0 + $1.count }) letter(s) outside the vocabulary "
                 + "scored as the unknown token")
         }
-        guard corpus.ids.count >= 2 else { throw CommandError("\(text): needs at least two letters to score one") }
-        let (nats, count) = evaluateLanguageModel(file.network, tokens: corpus.ids)
+        var ids = corpus.ids
+        if let heldOut {
+            let start = validationStart(tokens: ids, fraction: heldOut, newline: corpus.vocabulary.id(of: "\n").map(Int32.init))
+            ids = Array(ids[start...])
+        }
+        if let maxTokens { ids = Array(ids.prefix(maxTokens)) }
+        guard ids.count >= 2 else { throw CommandError("\(text): needs at least two letters to score one") }
+        let (nats, count) = evaluateLanguageModel(file.network, tokens: ids)
         let result = EvalResult(tokens: count, natsPerToken: nats, bitsPerToken: nats / log(2), perplexity: exp(nats))
         if format == .json {
             printJSON(result)

@@ -1,0 +1,100 @@
+// MARK: - Generating token sequences from a language model
+
+import Model
+import Tensor
+
+/// Why a sample could not be generated.
+public enum GenerationError: Error, Equatable, CustomStringConvertible, Sendable {
+    case verseForm(VerseFormError)
+
+    public var description: String {
+        switch self {
+        case .verseForm(let error): return error.description
+        }
+    }
+}
+
+/// Writes `samples` sequences at once (one stream each) from an Elman language model: primes
+/// the hidden state, then draws one token per stream per step with `sampleToken`, within the
+/// constraints of an optional `VerseForm`.
+public final class TextGenerator {
+    public let network: ElmanNetwork
+    public let samples: Int
+    private let workspace: Workspace
+    private let state: HiddenState
+    /// Whether stream i has just been fed a token (else its logits are those of h = 0: the bias).
+    private var primed = false
+
+    public init(network: ElmanNetwork, samples: Int) {
+        self.network = network
+        self.samples = samples
+        workspace = Workspace(shape: network.shape, batch: samples, steps: 1)
+        workspace.prepareForInference(network)
+        state = HiddenState(layers: network.shape.layers, batch: samples, hiddenSize: network.shape.hiddenSize)
+    }
+
+    /// Feeds the same tokens to every stream (the prime and the seed).
+    public func prime(_ tokens: [Int32]) {
+        for token in tokens { feed([Int32](repeating: token, count: samples)) }
+    }
+
+    /// Feeds one token per stream.
+    public func feed(_ tokens: [Int32]) {
+        workspace.step(network, tokens: tokens, state: state)
+        primed = true
+    }
+
+    /// Generates up to `length` tokens per stream.
+    ///
+    /// - Parameters:
+    ///   - settings: temperature, top-k, top-p.
+    ///   - forms: one verse form per stream (already advanced through the seed), or nil.
+    ///   - excluded: ids never to draw (the unknown token).
+    ///   - stop: an id that ends a stream when drawn (the end token); it is not part of the output.
+    ///   - emit: called with (stream, token) as each token is drawn, in order.
+    /// - Returns: the drawn tokens of each stream.
+    public func generate(
+        length: Int, settings: SamplingSettings, forms: [VerseForm]?, excluded: [Int] = [], stop: Int? = nil,
+        using rng: inout SeededGenerator, emit: (Int, Int) -> Void = { _, _ in }
+    ) throws(GenerationError) -> [[Int]] {
+        let v = network.shape.outputSize
+        var forms = forms
+        var free = TokenMask.all(count: v)
+        for id in excluded { free.remove(id) }
+        var output = [[Int]](repeating: [], count: samples)
+        var finished = [Bool](repeating: false, count: samples)
+        let bias = network.layout.entry("decoder.bias")!.read(from: network.parameters)
+        for _ in 0..<length {
+            var next = [Int32](repeating: 0, count: samples)
+            for s in 0..<samples where !finished[s] {
+                var mask = free
+                if let form = forms?[s] {
+                    switch form.next() {
+                    case .done:
+                        finished[s] = true
+                        continue
+                    case .only(let allowed): mask = allowed
+                    case .free: break
+                    }
+                }
+                let token: Int
+                if primed {
+                    token = sampleToken(logits: workspace.logits(ofStream: s), settings: settings, mask: mask, using: &rng)
+                } else {
+                    token = sampleToken(logits: bias, settings: settings, mask: mask, using: &rng)
+                }
+                if token == stop {
+                    finished[s] = true
+                    continue
+                }
+                do { try forms?[s].advance(token) } catch { throw .verseForm(error) }
+                output[s].append(token)
+                next[s] = Int32(token)
+                emit(s, token)
+            }
+            if finished.allSatisfy({ $0 }) { break }
+            feed(next)
+        }
+        return output
+    }
+}
