@@ -3,6 +3,11 @@
 
 Usage:
     python3 Models/bigram_baseline.py TRAIN.txt HELDOUT.txt [--json]
+    python3 Models/bigram_baseline.py --held-out 0.05 CORPUS.txt [--json]
+
+The second form splits one corpus as `charrnn train --val-fraction 0.05` does (see
+held_out_start) and scores the held-out part, which is what `charrnn eval --held-out 0.05`
+scores, so the two numbers compare the same text.
 
 The model is an interpolated bigram over characters,
 
@@ -139,16 +144,44 @@ def choose_lambda(train):
     return round(refined, 4) if score(round(refined, 4)) <= score(best) else best
 
 
+def held_out_start(text, fraction):
+    """Where charrnn's validation split starts (Training/Validation.swift, validationStart): the
+    last `fraction` of the letters, from the first paragraph (a letter after two newlines) at or
+    after the cut, else the first line start, else the cut itself."""
+    n = len(text)
+    cut = min(n, max(1, int((1 - fraction) * n)))
+    line_start = None
+    for i in range(max(cut, 2), n):
+        if text[i - 1] == "\n":
+            if text[i - 2] == "\n":
+                return i
+            if line_start is None:
+                line_start = i
+    return line_start if line_start is not None else cut
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("train", metavar="TRAIN.txt", help="text to count (UTF-8)")
-    parser.add_argument("heldout", metavar="HELDOUT.txt", help="text to score (UTF-8)")
+    parser.add_argument("train", metavar="TRAIN.txt", help="text to count (UTF-8), or the corpus with --held-out")
+    parser.add_argument("heldout", metavar="HELDOUT.txt", nargs="?", help="text to score (UTF-8)")
+    parser.add_argument("--held-out", type=float, metavar="FRACTION",
+                        help="split TRAIN.txt as charrnn train --val-fraction FRACTION does and score its held-out part")
     parser.add_argument("--json", action="store_true",
                         help='print one JSON object {"bits_per_char", "lambda", "chars", ...}')
     args = parser.parse_args()
 
-    train = read_characters(args.train)
-    heldout = read_characters(args.heldout)
+    if args.held_out is not None:
+        if args.heldout is not None:
+            raise SystemExit("error: give either TRAIN.txt HELDOUT.txt, or --held-out FRACTION CORPUS.txt")
+        corpus = read_characters(args.train)
+        start = held_out_start(corpus, args.held_out)
+        train, heldout = corpus[:start], corpus[start:]
+        args.heldout = f"{args.train} (held-out part)"
+    elif args.heldout is None:
+        raise SystemExit("error: give HELDOUT.txt, or --held-out FRACTION")
+    else:
+        train = read_characters(args.train)
+        heldout = read_characters(args.heldout)
     for text, path in ((train, args.train), (heldout, args.heldout)):
         note = grapheme_warning(text, path)
         if note:
