@@ -91,6 +91,10 @@ public final class Workspace {
     let outputGradient: [FloatBuffer]
     /// dL/dh_{t} flowing back from step t + 1 (B × H).
     let recurrentGradient: FloatBuffer
+    /// The gradients of held (padded) streams at one step, kept across the recurrent product.
+    let heldGradient: FloatBuffer
+    /// The gradient of a classifier's logits (B × Out).
+    let headGradient: FloatBuffer
     let packedHidden: [PackedMatrix]  // W_hhᵀ per layer, for the forward recurrence
     let packedHiddenBack: [PackedMatrix]  // W_hh per layer, for the backward recurrence
     let packedInput: [PackedMatrix?]  // W_ihᵀ, layers > 0
@@ -108,6 +112,8 @@ public final class Workspace {
         preGradient = FloatBuffer(count: rows * h)
         outputGradient = [FloatBuffer(count: rows * h), FloatBuffer(count: rows * h)]
         recurrentGradient = FloatBuffer(count: batch * h)
+        heldGradient = FloatBuffer(count: batch * h)
+        headGradient = FloatBuffer(count: batch * shape.outputSize)
         packedHidden = (0..<shape.layers).map { _ in PackedMatrix(rows: h, columns: h) }
         packedHiddenBack = (0..<shape.layers).map { _ in PackedMatrix(rows: h, columns: h) }
         packedInput = (0..<shape.layers).map { $0 == 0 ? nil : PackedMatrix(rows: h, columns: h) }
@@ -129,6 +135,19 @@ public final class Workspace {
     ///     where the weights do not change between calls).
     func forward(_ network: ElmanNetwork, inputs: UnsafePointer<Int32>, planes: Int, state: HiddenState,
                  repack: Bool = true)
+    {
+        forwardLayers(network, inputs: inputs, planes: planes, state: state, lengths: nil, repack: repack)
+        decodeAllSteps(network, repack: repack)
+    }
+
+    /// The recurrent layers only: h_1 … h_T of every layer into `hidden`, h_T into `state`.
+    ///
+    /// - Parameters:
+    ///   - lengths: if given, stream b has only `lengths[b]` real steps; past them its state is
+    ///     held (h_t = h_{t−1}), so h_T is the state after its last real step: a batch of
+    ///     sequences of different lengths gives what each would give alone.
+    func forwardLayers(_ network: ElmanNetwork, inputs: UnsafePointer<Int32>, planes: Int, state: HiddenState,
+                       lengths: UnsafePointer<Int32>?, repack: Bool = true)
     {
         let h = shape.hiddenSize, b = batch, t = steps, rows = b * t
         let w = network.views(network.parameters)
@@ -159,10 +178,20 @@ public final class Workspace {
                 matrixProduct(m: b, hs + (step - 1) * b * h, lda: h, .none, packedHidden[layer], current, ldc: h,
                               accumulate: true)
                 tanhInPlace(current, count: b * h)
+                if let lengths {
+                    for s in 0..<b where Int(lengths[s]) < step {  // past the end: hold the state
+                        (current + s * h).update(from: current - b * h + s * h, count: h)
+                    }
+                }
             }
             state.layers[layer].pointer.update(from: hs + t * b * h, count: b * h)
         }
-        // The decoder over all T·B top-layer states in one product.
+    }
+
+    /// The language-model decoder over all T·B top-layer states in one product, into `logits`.
+    func decodeAllSteps(_ network: ElmanNetwork, repack: Bool = true) {
+        let h = shape.hiddenSize, b = batch, rows = b * steps
+        let w = network.views(network.parameters)
         let out = shape.outputSize
         if repack { packedDecoder.pack(w.decoderWeight, ldb: h, .transposed) }
         matrixProduct(m: rows, hidden[shape.layers - 1].pointer + b * h, lda: h, .none, packedDecoder,
@@ -207,7 +236,9 @@ public final class Workspace {
     /// Backpropagation through time from `logits`, which must hold dLoss/dlogits. Accumulates
     /// into `gradients` (laid out like the parameters). The gradient is cut at h_0: it does not
     /// flow into the state carried from the previous batch (truncated BPTT).
-    func backward(_ network: ElmanNetwork, inputs: UnsafePointer<Int32>, planes: Int, gradients: FloatBuffer) {
+    func backward(_ network: ElmanNetwork, inputs: UnsafePointer<Int32>, planes: Int, gradients: FloatBuffer,
+                  lengths: UnsafePointer<Int32>? = nil)
+    {
         let h = shape.hiddenSize, b = batch, t = steps, rows = b * t, out = shape.outputSize
         let w = network.views(network.parameters)
         let g = network.views(gradients)
@@ -219,10 +250,21 @@ public final class Workspace {
                       g.decoderWeight, ldc: h, accumulate: true)
         addColumnSums(of: dLogits, rows: rows, columns: out, lda: out, to: g.decoderBias)
         packedDecoderBack.pack(w.decoderWeight, ldb: h, .none)
-        var above = 0  // which of outputGradient holds dL/dh of the current layer
-        matrixProduct(m: rows, dLogits, lda: out, .none, packedDecoderBack, outputGradient[above].pointer,
+        matrixProduct(m: rows, dLogits, lda: out, .none, packedDecoderBack, outputGradient[0].pointer,
                       ldc: h, accumulate: false)
+        backwardLayers(network, inputs: inputs, planes: planes, gradients: gradients, lengths: lengths)
+    }
 
+    /// Backpropagation through time through the recurrent layers, from dL/dh_1 … dL/dh_T of
+    /// the top layer in `outputGradient[0]`. With `lengths`, a held step passes its gradient
+    /// straight to the step before (the adjoint of h_t = h_{t−1}).
+    func backwardLayers(_ network: ElmanNetwork, inputs: UnsafePointer<Int32>, planes: Int, gradients: FloatBuffer,
+                        lengths: UnsafePointer<Int32>?)
+    {
+        let h = shape.hiddenSize, b = batch, t = steps, rows = b * t
+        let w = network.views(network.parameters)
+        let g = network.views(gradients)
+        var above = 0  // which of outputGradient holds dL/dh of the current layer
         for layer in stride(from: shape.layers - 1, through: 0, by: -1) {
             let hs = hidden[layer].pointer
             let dOut = outputGradient[above].pointer
@@ -235,9 +277,24 @@ public final class Workspace {
                 let r = (step - 1) * b * h
                 for i in 0..<(b * h) { dNext[i] += dOut[r + i] }
                 tanhBackward(dNext, hs + step * b * h, dPre + r, count: b * h)
+                var held = 0
+                if let lengths {
+                    for s in 0..<b where Int(lengths[s]) < step {  // a held step: no tanh, no weights
+                        (dPre + r + s * h).update(repeating: 0, count: h)
+                        (heldGradient.pointer + held * h).update(from: dNext + s * h, count: h)
+                        held += 1
+                    }
+                }
                 if step > 1 {
                     matrixProduct(m: b, dPre + r, lda: h, .none, packedHiddenBack[layer], dNext, ldc: h,
                                   accumulate: false)
+                    if let lengths, held > 0 {
+                        var k = 0
+                        for s in 0..<b where Int(lengths[s]) < step {
+                            (dNext + s * h).update(from: heldGradient.pointer + k * h, count: h)
+                            k += 1
+                        }
+                    }
                 }
             }
             // Weight gradients over all steps at once.
@@ -265,35 +322,128 @@ public final class Workspace {
 
     // MARK: Language model
 
-    /// One batch of a language model: forward, mean cross-entropy against `targets`, and, if
+    /// One batch of a language model: forward, cross-entropy against `targets`, and, if
     /// `gradients` is given, backward.
     ///
     /// - Parameters:
     ///   - inputs: `planes` × T × B one-hot positions (see `forward`).
     ///   - targets: T × B next-letter ids.
+    ///   - lengths: if given, stream b is a sequence of `lengths[b]` steps (names of different
+    ///     lengths in one batch): later steps are held and not scored.
     ///   - state: the carried hidden state; becomes the state after the last step.
     ///   - gradients: accumulates d(loss · lossScale)/dparameters, when given.
     ///   - lossScale: the factor of the summed loss whose gradient is accumulated; 1/(T·B) for
     ///     the mean over this batch (a share of it when a batch is split across threads).
-    /// - Returns: the summed cross-entropy over the T·B positions, in nats.
+    /// - Returns: the summed cross-entropy over the scored positions, in nats.
     public func languageModelLoss(
-        _ network: ElmanNetwork, inputs: [Int32], planes: Int = 1, targets: [Int32], state: HiddenState,
-        gradients: FloatBuffer?, lossScale: Float
+        _ network: ElmanNetwork, inputs: [Int32], planes: Int = 1, targets: [Int32], lengths: [Int32]? = nil,
+        state: HiddenState, gradients: FloatBuffer?, lossScale: Float
     ) -> Double {
-        let rows = batch * steps
+        let rows = batch * steps, out = shape.outputSize
         precondition(inputs.count == planes * rows && targets.count == rows, "batch of the wrong size")
         precondition(state.batch == batch && state.layers.count == shape.layers, "state of the wrong size")
+        precondition(lengths.map { $0.count == batch } ?? true, "one length per stream")
         return inputs.withUnsafeBufferPointer { inputs in
-            forward(network, inputs: inputs.baseAddress!, planes: planes, state: state)
-            let loss = targets.withUnsafeBufferPointer { targets in
-                softmaxCrossEntropy(logits: logits.pointer, rows: rows, columns: shape.outputSize,
-                                    ldl: shape.outputSize, targets: targets.baseAddress!,
-                                    gradient: gradients == nil ? nil : logits.pointer, scale: lossScale)
+            withOptionalPointer(lengths) { lengths in
+                forwardLayers(network, inputs: inputs.baseAddress!, planes: planes, state: state, lengths: lengths)
+                decodeAllSteps(network)
+                let gradient = gradients == nil ? nil : logits.pointer
+                var loss = 0.0
+                targets.withUnsafeBufferPointer { targets in
+                    guard let lengths else {
+                        loss = softmaxCrossEntropy(logits: logits.pointer, rows: rows, columns: out, ldl: out,
+                                                   targets: targets.baseAddress!, gradient: gradient, scale: lossScale)
+                        return
+                    }
+                    for r in 0..<rows {
+                        let row = logits.pointer + r * out
+                        if Int(lengths[r % batch]) > r / batch {
+                            loss += softmaxCrossEntropy(logits: row, rows: 1, columns: out, ldl: out,
+                                                        targets: targets.baseAddress! + r,
+                                                        gradient: gradient == nil ? nil : row, scale: lossScale)
+                        } else if gradient != nil {
+                            row.update(repeating: 0, count: out)  // a held step is not scored
+                        }
+                    }
+                }
+                if let gradients {
+                    backward(network, inputs: inputs.baseAddress!, planes: planes, gradients: gradients, lengths: lengths)
+                }
+                return loss
             }
-            if let gradients {
-                backward(network, inputs: inputs.baseAddress!, planes: planes, gradients: gradients)
-            }
-            return loss
         }
     }
+
+    // MARK: Classifier
+
+    /// One batch of a sequence classifier: B sequences of up to T letters, each read from a zero
+    /// state to its own end; the decoder reads the top layer's final state and a softmax
+    /// cross-entropy scores it against the sequence's category.
+    ///
+    /// - Parameters:
+    ///   - inputs: T × B letter ids (padding past a sequence's length may be any id).
+    ///   - lengths: the letters in each sequence (1 … T).
+    ///   - categories: the right category of each sequence.
+    ///   - weights: per category, the weight of its loss (class balancing), or nil for all 1.
+    ///   - gradients: accumulates d(loss · lossScale)/dparameters, when given.
+    /// - Returns: the summed (weighted) cross-entropy; the logits of sequence b are then
+    ///   `logits(ofStream: b)`.
+    public func classifierLoss(
+        _ network: ElmanNetwork, inputs: [Int32], lengths: [Int32], categories: [Int32], weights: [Float]? = nil,
+        gradients: FloatBuffer?, lossScale: Float
+    ) -> Double {
+        let h = shape.hiddenSize, b = batch, t = steps, out = shape.outputSize
+        precondition(inputs.count == b * t && lengths.count == b && categories.count == b, "batch of the wrong size")
+        let state = HiddenState(layers: shape.layers, batch: b, hiddenSize: h)
+        let w = network.views(network.parameters)
+        let last = hidden[shape.layers - 1].pointer + t * b * h  // h_T of the top layer, B × H
+        return inputs.withUnsafeBufferPointer { inputs in
+            lengths.withUnsafeBufferPointer { lengths in
+                forwardLayers(network, inputs: inputs.baseAddress!, planes: 1, state: state, lengths: lengths.baseAddress!)
+                packedDecoder.pack(w.decoderWeight, ldb: h, .transposed)
+                matrixProduct(m: b, last, lda: h, .none, packedDecoder, logits.pointer, ldc: out, accumulate: false)
+                addRowVector(w.decoderBias, to: logits.pointer, rows: b, columns: out, ldc: out)
+                guard let gradients else {
+                    var loss = 0.0
+                    categories.withUnsafeBufferPointer { c in
+                        for s in 0..<b {
+                            loss += Double(weights?[Int(c[s])] ?? 1) * softmaxCrossEntropy(
+                                logits: logits.pointer + s * out, rows: 1, columns: out, ldl: out,
+                                targets: c.baseAddress! + s, gradient: nil, scale: 1)
+                        }
+                    }
+                    return loss
+                }
+                // The logits stay for the caller; their gradient goes to its own buffer.
+                let dLogits = headGradient.pointer
+                var loss = 0.0
+                categories.withUnsafeBufferPointer { c in
+                    for s in 0..<b {
+                        let weight = weights?[Int(c[s])] ?? 1
+                        loss += Double(weight) * softmaxCrossEntropy(
+                            logits: logits.pointer + s * out, rows: 1, columns: out, ldl: out,
+                            targets: c.baseAddress! + s, gradient: dLogits + s * out, scale: lossScale * weight)
+                    }
+                }
+                let g = network.views(gradients)
+                matrixProduct(m: out, n: h, k: b, dLogits, lda: out, .transposed, last, ldb: h, .none,
+                              g.decoderWeight, ldc: h, accumulate: true)
+                addColumnSums(of: dLogits, rows: b, columns: out, lda: out, to: g.decoderBias)
+                let dTop = outputGradient[0].pointer
+                dTop.update(repeating: 0, count: b * t * h)
+                packedDecoderBack.pack(w.decoderWeight, ldb: h, .none)
+                matrixProduct(m: b, dLogits, lda: out, .none, packedDecoderBack, dTop + (t - 1) * b * h, ldc: h,
+                              accumulate: false)
+                backwardLayers(network, inputs: inputs.baseAddress!, planes: 1, gradients: gradients,
+                               lengths: lengths.baseAddress!)
+                return loss
+            }
+        }
+    }
+}
+
+/// Calls `body` with a pointer to the array's elements, or nil for no array.
+private func withOptionalPointer<R>(_ array: [Int32]?, _ body: (UnsafePointer<Int32>?) -> R) -> R {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress) }
 }
