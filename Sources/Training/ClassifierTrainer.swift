@@ -1,0 +1,249 @@
+// MARK: - Training a sequence classifier (names by language)
+
+import Dispatch
+import Model
+import Tensor
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Per-thread results of a parallel step, written by index (each thread its own slot).
+private final class Slots: @unchecked Sendable {
+    var values: [Double]
+    init(_ count: Int) { values = [Double](repeating: 0, count: count) }
+}
+
+/// Sequences of letter ids with their categories: names, each with every category it is listed
+/// under (a name in two languages counts as right for either).
+public struct LabeledSequences: Sendable {
+    public var sequences: [[Int32]]
+    /// The categories of each sequence, the first being the one it is trained on when it has one
+    /// entry per category (see `examples`).
+    public var labels: [[Int32]]
+    public let categoryCount: Int
+
+    public init(sequences: [[Int32]], labels: [[Int32]], categoryCount: Int) {
+        precondition(sequences.count == labels.count && labels.allSatisfy { !$0.isEmpty }, "one label list per sequence")
+        self.sequences = sequences
+        self.labels = labels
+        self.categoryCount = categoryCount
+    }
+
+    public var count: Int { sequences.count }
+
+    /// The training examples: one (sequence, category) pair per category a sequence is listed under.
+    public var examples: [(sequence: Int, category: Int32)] {
+        sequences.indices.flatMap { i in labels[i].map { (sequence: i, category: $0) } }
+    }
+
+    /// Examples per category.
+    public var categoryCounts: [Int] {
+        var counts = [Int](repeating: 0, count: categoryCount)
+        for labels in labels { for c in labels { counts[Int(c)] += 1 } }
+        return counts
+    }
+
+    /// The subset at `indices`.
+    public func subset(_ indices: [Int]) -> LabeledSequences {
+        LabeledSequences(sequences: indices.map { sequences[$0] }, labels: indices.map { labels[$0] },
+                         categoryCount: categoryCount)
+    }
+
+    /// A stratified, seeded split: for each category (a sequence's first), `fraction` of its
+    /// sequences, at least one when it has two or more, go to the held-out part. A sequence is
+    /// never in both parts.
+    public func stratifiedSplit(heldOut fraction: Double, seed: UInt64) -> (train: [Int], heldOut: [Int]) {
+        var rng = SeededGenerator(seed: seed)
+        var byCategory = [[Int]](repeating: [], count: categoryCount)
+        for i in sequences.indices { byCategory[Int(labels[i][0])].append(i) }
+        var train: [Int] = [], held: [Int] = []
+        for var members in byCategory {
+            members.shuffle(using: &rng)
+            let n = members.count < 2 ? 0 : max(1, Int((Double(members.count) * fraction).rounded()))
+            held += members.prefix(n)
+            train += members.dropFirst(n)
+        }
+        return (train.sorted(), held.sorted())
+    }
+}
+
+/// How a classifier makes up for categories of very different sizes.
+public enum ClassBalance: String, Codable, CaseIterable, Sendable {
+    /// Each example's loss is weighted by N / (C · count of its category), so every category
+    /// weighs the same in total.
+    case weights
+    /// No correction.
+    case none
+}
+
+/// Trains an `ElmanNetwork` as a classifier: shuffled mini-batches of sequences of different
+/// lengths (held states past each end), the decoder on each sequence's final state.
+public final class ClassifierTrainer {
+    public let network: ElmanNetwork
+    public let data: LabeledSequences
+    public let settings: TrainingSettings
+    public let optimizer: Optimizer
+    /// The per-category loss weights in use (all 1 without balancing).
+    public let weights: [Float]
+    private let examples: [(sequence: Int, category: Int32)]
+    private var order: [Int]
+    private var rng: SeededGenerator
+    private let gradients: FloatBuffer
+    private let threadGradients: [FloatBuffer]
+    /// Examples consumed in the current epoch; completed epochs.
+    public private(set) var position = 0
+    public private(set) var epoch = 0
+
+    public init(network: ElmanNetwork, data: LabeledSequences, settings: TrainingSettings, balance: ClassBalance) {
+        self.network = network
+        self.data = data
+        self.settings = settings
+        optimizer = Optimizer(settings.optimizer, count: network.parameterCount)
+        examples = data.examples
+        let counts = data.categoryCounts
+        let total = Float(examples.count), c = Float(data.categoryCount)
+        weights = counts.map { balance == .weights && $0 > 0 ? total / (c * Float($0)) : 1 }
+        rng = SeededGenerator(seed: settings.seed &+ 0x5EED)
+        order = Array(examples.indices)
+        order.shuffle(using: &rng)
+        gradients = FloatBuffer(count: network.parameterCount)
+        threadGradients = (1..<max(1, settings.threads)).map { _ in FloatBuffer(count: network.parameterCount) }
+    }
+
+    /// Updates made so far.
+    public var step: Int { optimizer.step }
+
+    /// Steps per pass over the training examples.
+    public var stepsPerEpoch: Int { (examples.count + settings.batchSize - 1) / settings.batchSize }
+
+    /// One update on the next mini-batch; returns its mean (weighted) loss in nats.
+    @discardableResult
+    public func trainStep() throws(TrainingError) -> Double {
+        if position >= order.count {
+            order.shuffle(using: &rng)
+            position = 0
+            epoch += 1
+        }
+        let batch = Array(order[position..<min(position + settings.batchSize, order.count)])
+        position += batch.count
+        let scale = 1 / Float(batch.count)
+        gradients.zero()
+        let groups = max(1, min(settings.threads, batch.count))
+        let parts = (0..<groups).map { g in Array(batch[(g * batch.count / groups)..<((g + 1) * batch.count / groups)]) }
+        let losses = Slots(groups)
+        let network = self.network, examples = self.examples, data = self.data, weights = self.weights
+        let sinks = [gradients] + threadGradients
+        DispatchQueue.concurrentPerform(iterations: groups) { g in
+            if g > 0 { sinks[g].zero() }
+            let items = parts[g].map { examples[$0] }
+            losses.values[g] = classifierBatchLoss(network, data: data, items: items, weights: weights,
+                                                   gradients: sinks[g], lossScale: scale)
+        }
+        for g in 1..<groups { for i in 0..<gradients.count { gradients.pointer[i] += sinks[g].pointer[i] } }
+        let loss = losses.values.reduce(0, +) / Double(batch.count)
+        guard loss.isFinite else { throw .divergence(step: optimizer.step + 1) }
+        settings.clipping.apply(to: gradients)
+        optimizer.update(network.parameters, gradients, rate: settings.schedule.rate(settings.optimizer.learningRate,
+                                                                                       step: optimizer.step))
+        return loss
+    }
+}
+
+/// The summed loss of some examples as one padded batch, accumulating gradients when given.
+func classifierBatchLoss(_ network: ElmanNetwork, data: LabeledSequences, items: [(sequence: Int, category: Int32)],
+                         weights: [Float]?, gradients: FloatBuffer?, lossScale: Float) -> Double
+{
+    guard !items.isEmpty else { return 0 }
+    let b = items.count
+    let t = items.map { data.sequences[$0.sequence].count }.max()!
+    var inputs = [Int32](repeating: 0, count: t * b)
+    for (s, item) in items.enumerated() {
+        for (step, id) in data.sequences[item.sequence].enumerated() { inputs[step * b + s] = id }
+    }
+    let workspace = Workspace(shape: network.shape, batch: b, steps: t)
+    return workspace.classifierLoss(network, inputs: inputs, lengths: items.map { Int32(data.sequences[$0.sequence].count) },
+                                    categories: items.map(\.category), weights: weights, gradients: gradients,
+                                    lossScale: lossScale)
+}
+
+// MARK: - Predictions and scores
+
+/// The category probabilities of each sequence (softmax of the classifier's logits).
+public func classify(_ network: ElmanNetwork, sequences: [[Int32]], batchSize: Int = 64) -> [[Double]] {
+    var result: [[Double]] = []
+    result.reserveCapacity(sequences.count)
+    for start in stride(from: 0, to: sequences.count, by: batchSize) {
+        let chunk = Array(sequences[start..<min(start + batchSize, sequences.count)])
+        let b = chunk.count, t = max(1, chunk.map(\.count).max()!)
+        var inputs = [Int32](repeating: 0, count: t * b)
+        for (s, sequence) in chunk.enumerated() { for (step, id) in sequence.enumerated() { inputs[step * b + s] = id } }
+        let workspace = Workspace(shape: network.shape, batch: b, steps: t)
+        _ = workspace.classifierLoss(network, inputs: inputs, lengths: chunk.map { Int32(max(1, $0.count)) },
+                                     categories: [Int32](repeating: 0, count: b), gradients: nil, lossScale: 1)
+        for s in 0..<b {
+            let logits = workspace.logits(ofStream: s).map(Double.init)
+            let m = logits.max()!
+            let exps = logits.map { exp($0 - m) }
+            let sum = exps.reduce(0, +)
+            result.append(exps.map { $0 / sum })
+        }
+    }
+    return result
+}
+
+/// How well predictions match labels: accuracy, macro-F1, per-category precision and recall,
+/// and the confusion matrix (rows: true category; a sequence with several true categories
+/// counts under the one predicted if it is among them, else under its first).
+public struct ClassificationReport: Codable, Equatable, Sendable {
+    public var count: Int
+    public var accuracy: Double
+    public var macroF1: Double
+    /// The accuracy of always answering the most common category.
+    public var majorityBaseline: Double
+    public var precision: [Double]
+    public var recall: [Double]
+    public var f1: [Double]
+    public var support: [Int]
+    public var confusion: [[Int]]
+    /// Mean cross-entropy of the right categories (the first, for several), in nats.
+    public var loss: Double
+
+    public init(probabilities: [[Double]], labels: [[Int32]], categoryCount: Int) {
+        let c = categoryCount
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: c), count: c)
+        var right = 0
+        var loss = 0.0
+        for (p, truth) in zip(probabilities, labels) {
+            let predicted = p.indices.max { p[$0] < p[$1] }!
+            let actual = truth.contains(Int32(predicted)) ? predicted : Int(truth[0])
+            confusion[actual][predicted] += 1
+            if actual == predicted { right += 1 }
+            loss -= log(max(p[Int(truth[0])], 1e-300))
+        }
+        let n = probabilities.count
+        let support = confusion.map { $0.reduce(0, +) }
+        let precision = (0..<c).map { j in
+            let column = (0..<c).reduce(0) { $0 + confusion[$1][j] }
+            return column == 0 ? 0 : Double(confusion[j][j]) / Double(column)
+        }
+        let recall = (0..<c).map { i in support[i] == 0 ? 0 : Double(confusion[i][i]) / Double(support[i]) }
+        let f1 = (0..<c).map { i in precision[i] + recall[i] == 0 ? 0 : 2 * precision[i] * recall[i] / (precision[i] + recall[i]) }
+        let present = (0..<c).filter { support[$0] > 0 }
+        macroF1 = present.isEmpty ? 0 : present.reduce(0.0) { $0 + f1[$1] } / Double(present.count)
+        self.support = support
+        self.precision = precision
+        self.recall = recall
+        self.f1 = f1
+        count = n
+        accuracy = n == 0 ? 0 : Double(right) / Double(n)
+        var firstCounts = [Int](repeating: 0, count: c)
+        for truth in labels { firstCounts[Int(truth[0])] += 1 }
+        let majority = firstCounts.indices.max { firstCounts[$0] < firstCounts[$1] } ?? 0
+        majorityBaseline = n == 0 ? 0 : Double(labels.filter { $0.contains(Int32(majority)) }.count) / Double(n)
+        self.confusion = confusion
+        self.loss = n == 0 ? 0 : loss / Double(n)
+    }
+}

@@ -1,0 +1,80 @@
+// The sequence classifier: split, balance, learning, metrics.
+
+import Foundation
+import Testing
+import Model
+import Tensor
+import Training
+
+@Suite("Classifier")
+struct ClassifierTests {
+    /// Toy names: the category is the first letter's parity; lengths 1 to 6; category 2 is rare.
+    static func toy(count: Int, seed: UInt64) -> LabeledSequences {
+        var rng = SeededGenerator(seed: seed)
+        var sequences: [[Int32]] = [], labels: [[Int32]] = []
+        for i in 0..<count {
+            let category = Int32(i % 10 == 0 ? 2 : i % 2)
+            let first: Int32 = category == 2 ? 6 : Int32(rng.next() % 3) * 2 + category
+            let length = 1 + Int(rng.next() % 6)
+            sequences.append([first] + (1..<length).map { _ in Int32(rng.next() % 6) })
+            labels.append([category])
+        }
+        return LabeledSequences(sequences: sequences, labels: labels, categoryCount: 3)
+    }
+
+    @Test func stratifiedSplitKeepsProportionsAndNeverSplitsASequence() {
+        var data = Self.toy(count: 200, seed: 1)
+        data.labels[3] = [1, 2]  // a name listed under two categories
+        let (train, held) = data.stratifiedSplit(heldOut: 0.1, seed: 7)
+        #expect(Set(train).isDisjoint(with: held) && train.count + held.count == 200)
+        let counts = held.reduce(into: [0, 0, 0]) { $0[Int(data.labels[$1][0])] += 1 }
+        #expect(counts == [8, 10, 2])  // 10% of 80, 100 and 20
+        #expect(data.stratifiedSplit(heldOut: 0.1, seed: 7).heldOut == held)
+        #expect(data.stratifiedSplit(heldOut: 0.1, seed: 8).heldOut != held)
+        #expect(data.examples.count == 201)  // the two-category name trains under both
+    }
+
+    @Test func reportOnAHandCheckedExample() {
+        // Truths 0,0,1,2 (the last also 1); predictions 0,1,1,1.
+        let probabilities: [[Double]] = [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.8, 0.1], [0.1, 0.6, 0.3]]
+        let report = ClassificationReport(probabilities: probabilities, labels: [[0], [0], [1], [2, 1]], categoryCount: 3)
+        #expect(report.accuracy == 0.75)
+        #expect(report.confusion == [[1, 1, 0], [0, 2, 0], [0, 0, 0]])
+        #expect(report.precision == [1, 2.0 / 3, 0] && report.recall == [0.5, 1, 0])
+        #expect(abs(report.macroF1 - (2.0 / 3 + 0.8) / 2) < 1e-12)  // category 2 has no support: left out
+        #expect(report.majorityBaseline == 0.5)
+        #expect(abs(report.loss - -(log(0.8) + log(0.2) + log(0.8) + log(0.3)) / 4) < 1e-12)
+    }
+
+    static func trainer(threads: Int, balance: ClassBalance = .weights) -> ClassifierTrainer {
+        var settings = TrainingSettings()
+        settings.batchSize = 16
+        settings.threads = threads
+        settings.seed = 3
+        settings.optimizer = OptimizerSettings(kind: .adam, learningRate: 0.02)
+        var rng = SeededGenerator(seed: 3)
+        let network = ElmanNetwork(shape: NetworkShape(inputSize: 7, hiddenSize: 16, outputSize: 3), rng: &rng)
+        return ClassifierTrainer(network: network, data: toy(count: 300, seed: 2), settings: settings, balance: balance)
+    }
+
+    @Test func itLearnsTheToyTaskWithBalancedWeights() throws {
+        let trainer = Self.trainer(threads: 2)
+        #expect(trainer.weights.count == 3 && trainer.weights[2] > 3 * trainer.weights[0])
+        for _ in 0..<(trainer.stepsPerEpoch * 12) { try trainer.trainStep() }
+        let test = Self.toy(count: 200, seed: 99)
+        let report = ClassificationReport(probabilities: classify(trainer.network, sequences: test.sequences),
+                                          labels: test.labels, categoryCount: 3)
+        #expect(report.accuracy > 0.95, "accuracy \(report.accuracy)")
+        #expect(report.recall[2] > 0.9, "the rare category is learnt too: \(report.recall)")
+        #expect(trainer.epoch == 11 || trainer.epoch == 12)
+    }
+
+    @Test func sameSeedSameThreadsSameWeights() throws {
+        let a = Self.trainer(threads: 2), b = Self.trainer(threads: 2)
+        for _ in 0..<10 {
+            try a.trainStep()
+            try b.trainStep()
+        }
+        #expect(a.network.parameters.array == b.network.parameters.array)
+    }
+}
