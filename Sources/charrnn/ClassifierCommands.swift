@@ -1,0 +1,266 @@
+// MARK: - charrnn train-classifier and charrnn classify
+
+import ArgumentParser
+import Foundation
+import Model
+import Tensor
+import Tokenizer
+import Training
+
+extension ClassBalance: ExpressibleByArgument {}
+
+struct TrainClassifier: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-classifier",
+        abstract: "Train a classifier of names by category (language) on a folder of <Category>.txt files.",
+        discussion: """
+            Each name is read letter by letter (NFC grapheme clusters, lowercased by default so \
+            that SCHMIDT and Schmidt are one name) from a zero state; the decoder reads the final \
+            state. A stratified, seeded --val-fraction of each category's names is held out; \
+            every epoch the held-out loss decides the best model, which --out holds, and training \
+            stops early after --patience epochs without improvement. --balance weights (the \
+            default) weights each name's loss so that every category counts the same in total.
+            """
+    )
+
+    @Option(help: "A folder of <Category>.txt files, one name per line.")
+    var data: String
+
+    @Option(help: "Where to write the best model (a .safetensors file).")
+    var out: String
+
+    @Option(help: "The recurrent cell: rnn. lstm and gru are not available yet.")
+    var cell: CellOption = .rnn
+
+    @Option(help: "Hidden units per layer.")
+    var hidden = 128
+
+    @Option(help: "Stacked recurrent layers.")
+    var layers = 1
+
+    @Option(help: "Most passes over the training names.")
+    var epochs = 30
+
+    @Option(help: "Stop after this many epochs without a better held-out loss.")
+    var patience = 4
+
+    @Option(name: .customLong("max-time"), help: "Stop after this many seconds, keeping the best model.")
+    var maxTime: Double?
+
+    @Option(name: .customLong("batch-size"), help: "Names per batch.")
+    var batchSize = 32
+
+    @Option(help: "Learning rate.")
+    var lr: Float = 2e-3
+
+    @Option(help: "Class balance: weights (each category counts the same) or none.")
+    var balance: ClassBalance = .weights
+
+    @Option(name: .customLong("val-fraction"), help: "Share of each category's names held out.")
+    var valFraction = 0.1
+
+    @Option(name: .customLong("min-count"), help: "Letters seen fewer times become the unknown token.")
+    var minCount = 2
+
+    @Option(name: .customLong("case"), help: "lower (default) or preserve letter case.")
+    var caseMapping: CaseMapping = .lower
+
+    @Option(help: "Random seed (weights, split, order).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Threads to split each batch across (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Draw the held-out confusion matrix (rows normalised) to this SVG file.")
+    var plot: String?
+
+    @Option(help: "Output: text, or json (one summary document).")
+    var format: ReportFormat = .text
+
+    func validate() throws {
+        if cell != .rnn { throw ValidationError("--cell \(cell.rawValue) is not available yet; use --cell rnn") }
+        for (name, value) in [("--hidden", hidden), ("--layers", layers), ("--epochs", epochs), ("--patience", patience),
+                              ("--batch-size", batchSize), ("--threads", threads), ("--min-count", minCount)] where value < 1 {
+            throw ValidationError("\(name) must be at least 1")
+        }
+        if !(valFraction > 0 && valFraction < 1) { throw ValidationError("--val-fraction must be in (0, 1)") }
+        if !(lr > 0) { throw ValidationError("--lr must be positive") }
+    }
+
+    func run() throws {
+        let started = Date()
+        let folder = try NamesFolder(path: data, caseMapping: caseMapping)
+        let vocabulary = try Vocabulary(counts: folder.letterCounts, minCount: minCount, unknownToken: unknownTokenString)
+        let all = folder.encoded(with: vocabulary)
+        let (trainIndices, heldIndices) = all.stratifiedSplit(heldOut: valFraction, seed: seed)
+        let train = all.subset(trainIndices), held = all.subset(heldIndices)
+        let c = folder.categories.count
+        var settings = TrainingSettings()
+        settings.batchSize = batchSize
+        settings.threads = threads
+        settings.seed = seed
+        settings.optimizer = OptimizerSettings(kind: .adam, learningRate: lr)
+        var rng = SeededGenerator(seed: seed)
+        let network = ElmanNetwork(shape: NetworkShape(inputSize: vocabulary.count, hiddenSize: hidden, layers: layers,
+                                                       outputSize: c), rng: &rng)
+        let trainer = ClassifierTrainer(network: network, data: train, settings: settings, balance: balance)
+        let counts = all.categoryCounts
+        printNote("\(data): \(all.count) names in \(c) categories (\(train.count) for training, \(held.count) held out); "
+            + "vocabulary \(vocabulary.count); \(network.parameterCount) parameters; \(trainer.stepsPerEpoch) steps per epoch")
+        printNote("smallest categories: " + counts.indices.sorted { counts[$0] < counts[$1] }.prefix(3)
+            .map { "\(folder.categories[$0]) \(counts[$0])" }.joined(separator: ", ") + "; balance: \(balance.rawValue)")
+
+        catchStopSignals()
+        var best: (loss: Double, epoch: Int, parameters: [Float], report: ClassificationReport)?
+        var stalled = 0
+        var stopped = "finished"
+        let metadata = { (report: ClassificationReport, epoch: Int) throws -> ModelMetadata in
+            try ModelMetadata(
+                task: .classifier, cell: .rnnTanh, hiddenSize: hidden, numLayers: layers,
+                textCase: TextCase(rawValue: caseMapping.rawValue)!, vocab: vocabulary.tokens,
+                unknownToken: vocabulary.unknownToken, categories: folder.categories,
+                training: ["data": .string(data), "epochs": .number(Double(epoch)), "seed": .number(Double(seed)),
+                           "balance": .string(balance.rawValue), "val_fraction": .number(valFraction),
+                           "held_out_accuracy": .number(report.accuracy), "held_out_macro_f1": .number(report.macroF1),
+                           "held_out_nats": .number(report.loss),
+                           "seconds": .number(Date().timeIntervalSince(started))])
+        }
+        epochs: for epoch in 1...epochs {
+            var total = 0.0, steps = 0
+            for _ in 0..<trainer.stepsPerEpoch {
+                if stopSignal.load(ordering: .relaxed) != 0 { stopped = "interrupted"; break epochs }
+                if let maxTime, Date().timeIntervalSince(started) >= maxTime { stopped = "time limit"; break epochs }
+                do { total += try trainer.trainStep() } catch {
+                    throw CommandError("\(error.description)" + (best == nil ? "" : "; \(out) keeps the best model"))
+                }
+                steps += 1
+            }
+            let report = ClassificationReport(probabilities: classify(network, sequences: held.sequences),
+                                              labels: held.labels, categoryCount: c)
+            let improved = best.map { report.loss < $0.loss } ?? true
+            printNote(String(format: "epoch %d/%d: train loss %.4f, held-out loss %.4f, accuracy %.3f, macro-F1 %.3f%@",
+                             epoch, epochs, total / Double(max(steps, 1)), report.loss, report.accuracy, report.macroF1,
+                             improved ? " (best)" : ""))
+            if improved {
+                best = (report.loss, epoch, network.parameters.array, report)
+                try ModelFile(network: network, metadata: try metadata(report, epoch)).write(to: out)
+                stalled = 0
+            } else {
+                stalled += 1
+                if stalled >= patience { stopped = "early stop"; break }
+            }
+        }
+        guard let best else { throw CommandError("stopped before the first epoch ended; no model was written") }
+        if stopped == "interrupted" {
+            printNote("interrupted: \(out) holds the best model (epoch \(best.epoch))")
+            throw ExitCode(stopSignal.load(ordering: .relaxed) == SIGTERM ? 143 : 130)
+        }
+        let report = best.report
+        if let plot {
+            try confusionMatrixSVG(categories: folder.categories, confusion: report.confusion,
+                                   title: "charrnn train-classifier \(data): held-out confusion (best epoch \(best.epoch))")
+                .write(toFile: plot, atomically: true, encoding: .utf8)
+        }
+        let seconds = Date().timeIntervalSince(started)
+        if format == .json {
+            var perCategory: [JSONValue] = []
+            for (i, name) in folder.categories.enumerated() {
+                perCategory.append(.object(["category": .string(name), "precision": .number(report.precision[i]),
+                                            "recall": .number(report.recall[i]), "f1": .number(report.f1[i]),
+                                            "support": .number(Double(report.support[i]))]))
+            }
+            printJSON([
+                "out": .string(out), "epochs": .number(Double(best.epoch)), "stopped": .string(stopped),
+                "seconds": .number(seconds), "steps": .number(Double(trainer.step)),
+                "held_out": .number(Double(report.count)), "accuracy": .number(report.accuracy),
+                "macro_f1": .number(report.macroF1), "majority_baseline": .number(report.majorityBaseline),
+                "held_out_nats": .number(report.loss), "categories": .array(perCategory),
+                "confusion": .array(report.confusion.map { .array($0.map { .number(Double($0)) }) }),
+            ] as [String: JSONValue])
+        } else {
+            var out = OutputStream.standardOutput()
+            out.append(String(format: "held-out names: %d; accuracy %.3f, macro-F1 %.3f (always the most common "
+                              + "category: %.3f); best epoch %d of %d, %.0f s (%@)\n\n", report.count, report.accuracy,
+                              report.macroF1, report.majorityBaseline, best.epoch, epochs, seconds, stopped))
+            out.append("category        precision  recall   F1     names\n")
+            for (i, name) in folder.categories.enumerated() {
+                out.append(name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                    + String(format: "%6.3f    %6.3f  %6.3f  %5d\n", report.precision[i], report.recall[i], report.f1[i],
+                             report.support[i]))
+            }
+            out.append("\n" + confusionMatrixText(categories: folder.categories, confusion: report.confusion))
+            out.flush()
+        }
+        printNote("wrote \(self.out)")
+    }
+}
+
+struct Classify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Say which categories (languages) names belong to, with probabilities.",
+        discussion: "Names come from the arguments, or one per line on standard input when none are given.")
+
+    @Option(help: "A classifier model (.safetensors).")
+    var model: String
+
+    @Argument(help: "Names to classify.")
+    var names: [String] = []
+
+    @Option(help: "How many categories to show per name.")
+    var top = 3
+
+    @Option(help: "Output: text or json.")
+    var format: ReportFormat = .text
+
+    func validate() throws {
+        if top < 1 { throw ValidationError("--top must be at least 1") }
+    }
+
+    func run() throws {
+        let file = try ModelFile(contentsOf: model)
+        let metadata = file.metadata
+        guard metadata.task == .classifier else {
+            throw CommandError("\(model): a \(metadata.task.rawValue) model; classify needs one from train-classifier")
+        }
+        let vocabulary = try Vocabulary(tokens: metadata.vocab, unknownToken: metadata.unknownToken)
+        let tokenizer = try Tokenizer(unit: TokenUnit(rawValue: metadata.unit.rawValue) ?? .grapheme,
+                                      caseMapping: CaseMapping(rawValue: metadata.textCase.rawValue) ?? .preserve)
+        var inputs = names
+        if inputs.isEmpty {
+            inputs = try TextSource(path: "-").readAll().split(whereSeparator: \.isNewline).map(String.init)
+                .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        }
+        var sequences: [[Int32]] = []
+        for name in inputs {
+            let letters = try tokenizer.tokens(name.trimmingCharacters(in: .whitespaces))
+            guard !letters.isEmpty else { throw CommandError("an empty name; give names with at least one letter") }
+            let unseen = letters.filter { vocabulary.id(of: $0) == nil }
+            if !unseen.isEmpty {
+                guard let unknown = vocabulary.unknownToken else {
+                    throw CommandError("\(name): \(unseen.map(describeToken).joined(separator: ", ")) not in the model's vocabulary")
+                }
+                printNote("\(name): letters the model never saw, read as unknown: " + unseen.map(describeToken).joined(separator: ", "))
+                _ = unknown
+            }
+            sequences.append(letters.map { Int32(vocabulary.id(of: $0) ?? vocabulary.unknownToken!) })
+        }
+        let probabilities = classify(file.network, sequences: sequences)
+        let k = min(top, metadata.categories.count)
+        let ranked = probabilities.map { p in p.indices.sorted { p[$0] > p[$1] }.prefix(k).map { ($0, p[$0]) } }
+        if format == .json {
+            let items: [JSONValue] = zip(inputs, ranked).map { name, predictions in
+                .object(["input": .string(name), "predictions": .array(predictions.map {
+                    .object(["category": .string(metadata.categories[$0.0]), "probability": .number($0.1)])
+                })])
+            }
+            printJSON(JSONValue.array(items))
+        } else {
+            var out = OutputStream.standardOutput()
+            for (name, predictions) in zip(inputs, ranked) {
+                out.append(name + "  " + predictions.map { String(format: "%@ %.2f", metadata.categories[$0.0], $0.1) }
+                    .joined(separator: ", ") + "\n")
+            }
+            out.flush()
+        }
+    }
+}

@@ -1,0 +1,72 @@
+// charrnn train-classifier and classify end to end on a small generated names folder.
+
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("charrnn train-classifier, classify")
+struct ClassifierCommandTests {
+    /// A folder of three "languages" told apart by their endings, with the reading rules to
+    /// exercise: blank and padded lines, a duplicate, a name under two categories, a stray file.
+    static func folder() throws -> (TemporaryFile, String) {
+        let stems = ["Ab", "Bor", "Cel", "Dun", "Ek", "Fal", "Gor", "Hel", "Ish", "Jor", "Kel", "Lum", "Mor", "Nal",
+                     "Ost", "Pel", "Rud", "Sol", "Tam", "Ul", "Vor", "Wen", "Yar", "Zed"]
+        let file = try TemporaryFile([UInt8](), name: "README.md")
+        let folder = (file.path as NSString).deletingLastPathComponent
+        let endings = ["Russian": "ov", "Spanish": "ez", "German": "mann"]
+        for (language, ending) in endings {
+            var lines = stems.map { $0 + ending }
+            lines += ["", "  " + stems[0] + ending + "  ", stems[1] + ending]  // padding, duplicate
+            if language == "German" { lines.append("Borov") }  // also Russian
+            try (lines.joined(separator: "\n") + "\n").write(toFile: "\(folder)/\(language).txt", atomically: true, encoding: .utf8)
+        }
+        return (file, folder)
+    }
+
+    @Test func trainThenClassify() throws {
+        let (keep, folder) = try Self.folder()
+        let model = folder + "/../names-\(UUID().uuidString).safetensors"
+        defer { try? FileManager.default.removeItem(atPath: model) }
+        let plot = folder + "/confusion.svg"
+        let train = try charrnn(["train-classifier", "--data", folder, "--out", model, "--hidden", "16", "--epochs", "40",
+                                 "--patience", "40", "--lr", "0.01", "--batch-size", "8", "--val-fraction", "0.2",
+                                 "--plot", plot, "--format", "json"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(train.stdout.utf8)) as? [String: Any])
+        #expect(train.stderr.contains("72 names in 3 categories"), "\(train.stderr)")  // 24 × 3, duplicates collapsed; Borov once
+        let accuracy = try #require(summary["accuracy"] as? Double)
+        #expect(accuracy >= 0.8, "held-out accuracy \(accuracy)")
+        #expect((summary["majority_baseline"] as? Double ?? 1) < 0.5)
+        #expect((summary["categories"] as? [[String: Any]])?.map { $0["category"] as? String } == ["German", "Russian", "Spanish"])
+        #expect(try String(contentsOfFile: plot, encoding: .utf8).contains("predicted category"))
+        _ = keep
+
+        let classify = try charrnn(["classify", "--model", model, "Ivanov", "Gomez", "Zimmermann", "--top", "2",
+                                    "--format", "json"])
+        #expect(classify.status == 0, "\(classify.stderr)")
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(classify.stdout.utf8)) as? [[String: Any]])
+        #expect(items.map { $0["input"] as? String } == ["Ivanov", "Gomez", "Zimmermann"])
+        let best = items.map { (($0["predictions"] as? [[String: Any]])?.first?["category"] as? String) }
+        #expect(best == ["Russian", "Spanish", "German"])
+        for item in items {
+            let p = (item["predictions"] as? [[String: Any]] ?? []).compactMap { $0["probability"] as? Double }
+            #expect(p.count == 2 && p[0] >= p[1] && p.allSatisfy { $0 >= 0 && $0 <= 1 })
+        }
+        // Names on standard input; a letter the model never saw still gets an answer, with a note.
+        let stdin = try charrnn(["classify", "--model", model], input: Array("Petrov\nQuñez\n".utf8))
+        #expect(stdin.status == 0 && stdin.stdout.split(separator: "\n").count == 2)
+        #expect(stdin.stderr.contains("never saw") && stdin.stderr.contains("ñ"))
+    }
+
+    @Test func badFoldersAndModels() throws {
+        let missing = try charrnn(["train-classifier", "--data", "/no/such/folder", "--out", "/tmp/x.safetensors"])
+        #expect(missing.status != 0 && missing.stderr.contains("not a folder"))
+        let empty = try TemporaryFile([UInt8](), name: "notes.md")
+        let none = try charrnn(["train-classifier", "--data", (empty.path as NSString).deletingLastPathComponent,
+                                "--out", "/tmp/x.safetensors"])
+        #expect(none.status != 0 && none.stderr.contains("no .txt files"))
+        let fixture = packageRoot + "/Tests/ModelTests/Fixtures/rnn_l1.model.safetensors"
+        let wrongModel = try charrnn(["classify", "--model", fixture, "Smith"])
+        #expect(wrongModel.status != 0 && wrongModel.stderr.contains("language-model"))
+    }
+}
