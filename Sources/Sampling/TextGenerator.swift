@@ -25,9 +25,14 @@ public final class TextGenerator {
     /// Whether stream i has just been fed a token (else its logits are those of h = 0: the bias).
     private var primed = false
 
-    public init(network: ElmanNetwork, samples: Int) {
+    /// For a conditional generator: the category every step is conditioned on, and how many
+    /// categories come before the letters in the input.
+    private let condition: (category: Int32, count: Int32)?
+
+    public init(network: ElmanNetwork, samples: Int, category: (index: Int, count: Int)? = nil) {
         self.network = network
         self.samples = samples
+        condition = category.map { (Int32($0.index), Int32($0.count)) }
         workspace = Workspace(shape: network.shape, batch: samples, steps: 1)
         workspace.prepareForInference(network)
         state = HiddenState(layers: network.shape.layers, batch: samples, hiddenSize: network.shape.hiddenSize)
@@ -40,7 +45,12 @@ public final class TextGenerator {
 
     /// Feeds one token per stream.
     public func feed(_ tokens: [Int32]) {
-        workspace.step(network, tokens: tokens, state: state)
+        if let condition {
+            let inputs = [Int32](repeating: condition.category, count: samples) + tokens.map { condition.count + $0 }
+            workspace.step(network, tokens: inputs, planes: 2, state: state)
+        } else {
+            workspace.step(network, tokens: tokens, state: state)
+        }
         primed = true
     }
 

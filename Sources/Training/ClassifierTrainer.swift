@@ -11,7 +11,7 @@ import Darwin
 #endif
 
 /// Per-thread results of a parallel step, written by index (each thread its own slot).
-private final class Slots: @unchecked Sendable {
+final class Slots: @unchecked Sendable {
     var values: [Double]
     init(_ count: Int) { values = [Double](repeating: 0, count: count) }
 }

@@ -13,7 +13,7 @@ struct CharRNN: ParsableCommand {
             words) with ICU \(icuVersions.icu) (Unicode \(icuVersions.unicode)).
             """,
         version: "0.1.0",
-        subcommands: [Tokenize.self, Train.self, Generate.self, Eval.self, Info.self, TrainClassifier.self, Classify.self]
+        subcommands: [Tokenize.self, Train.self, Generate.self, Eval.self, Info.self, TrainClassifier.self, Classify.self, TrainGenerator.self]
     )
 }
 

@@ -111,9 +111,8 @@ struct TrainClassifier: ParsableCommand {
             .map { "\(folder.categories[$0]) \(counts[$0])" }.joined(separator: ", ") + "; balance: \(balance.rawValue)")
 
         catchStopSignals()
-        var best: (loss: Double, epoch: Int, parameters: [Float], report: ClassificationReport)?
-        var stalled = 0
-        var stopped = "finished"
+        var best: (epoch: Int, report: ClassificationReport)?
+        var latest: ClassificationReport?
         let metadata = { (report: ClassificationReport, epoch: Int) throws -> ModelMetadata in
             try ModelMetadata(
                 task: .classifier, cell: .rnnTanh, hiddenSize: hidden, numLayers: layers,
@@ -125,33 +124,27 @@ struct TrainClassifier: ParsableCommand {
                            "held_out_nats": .number(report.loss),
                            "seconds": .number(Date().timeIntervalSince(started))])
         }
-        epochs: for epoch in 1...epochs {
-            var total = 0.0, steps = 0
-            for _ in 0..<trainer.stepsPerEpoch {
-                if stopSignal.load(ordering: .relaxed) != 0 { stopped = "interrupted"; break epochs }
-                if let maxTime, Date().timeIntervalSince(started) >= maxTime { stopped = "time limit"; break epochs }
-                do { total += try trainer.trainStep() } catch {
-                    throw CommandError("\(error.description)" + (best == nil ? "" : "; \(out) keeps the best model"))
+        let (outcome, _) = try runEpochs(
+            epochs: epochs, stepsPerEpoch: trainer.stepsPerEpoch, patience: patience, maxTime: maxTime, started: started,
+            step: {
+                do { return try trainer.trainStep() } catch {
+                    throw CommandError("\(error)" + (best == nil ? "" : "; \(out) keeps the best model"))
                 }
-                steps += 1
-            }
-            let report = ClassificationReport(probabilities: classify(network, sequences: held.sequences),
-                                              labels: held.labels, categoryCount: c)
-            let improved = best.map { report.loss < $0.loss } ?? true
-            printNote(String(format: "epoch %d/%d: train loss %.4f, held-out loss %.4f, accuracy %.3f, macro-F1 %.3f%@",
-                             epoch, epochs, total / Double(max(steps, 1)), report.loss, report.accuracy, report.macroF1,
-                             improved ? " (best)" : ""))
-            if improved {
-                best = (report.loss, epoch, network.parameters.array, report)
-                try ModelFile(network: network, metadata: try metadata(report, epoch)).write(to: out)
-                stalled = 0
-            } else {
-                stalled += 1
-                if stalled >= patience { stopped = "early stop"; break }
-            }
-        }
+            },
+            evaluate: {
+                let report = ClassificationReport(probabilities: classify(network, sequences: held.sequences),
+                                                  labels: held.labels, categoryCount: c)
+                latest = report
+                return (report.loss, String(format: "held-out loss %.4f, accuracy %.3f, macro-F1 %.3f",
+                                            report.loss, report.accuracy, report.macroF1))
+            },
+            improved: { epoch in
+                best = (epoch, latest!)
+                try ModelFile(network: network, metadata: try metadata(latest!, epoch)).write(to: out)
+            })
+        let stopped = outcome.rawValue
         guard let best else { throw CommandError("stopped before the first epoch ended; no model was written") }
-        if stopped == "interrupted" {
+        if outcome == .interrupted {
             printNote("interrupted: \(out) holds the best model (epoch \(best.epoch))")
             throw ExitCode(stopSignal.load(ordering: .relaxed) == SIGTERM ? 143 : 130)
         }

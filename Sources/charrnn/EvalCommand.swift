@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import Model
+import Tokenizer
 import Training
 
 struct Eval: ParsableCommand {
@@ -20,8 +21,14 @@ struct Eval: ParsableCommand {
     @Option(help: "The model (.safetensors).")
     var model: String
 
-    @Option(help: "The text to score.")
-    var text: String
+    @Option(help: "The text to score (language models).")
+    var text: String?
+
+    @Option(help: "A folder of <Category>.txt names to score (name generators), each name ending with its end token.")
+    var data: String?
+
+    @Option(help: "With --data: the --seed of the held-out split to score (with --held-out).")
+    var seed: UInt64 = 0
 
     @Option(name: .customLong("held-out"),
             help: "Score only the part of the text that train --val-fraction with this value holds out.")
@@ -34,12 +41,15 @@ struct Eval: ParsableCommand {
     var format: ReportFormat = .text
 
     func validate() throws {
+        if (text == nil) == (data == nil) { throw ValidationError("give --text FILE or --data DIR") }
         if let heldOut, !(heldOut > 0 && heldOut < 1) { throw ValidationError("--held-out must be in (0, 1)") }
         if let maxTokens, maxTokens < 2 { throw ValidationError("--max-tokens must be at least 2") }
     }
 
     func run() throws {
         let file = try ModelFile(contentsOf: model)
+        if let data { return try evaluateNames(file, folder: data) }
+        guard let text else { return }
         guard file.metadata.task == .languageModel else {
             throw CommandError("\(model): a \(file.metadata.task.rawValue) model; eval --text needs a language model")
         }
@@ -62,7 +72,34 @@ struct Eval: ParsableCommand {
         } else {
             var out = OutputStream.standardOutput()
             out.append(String(format: "%@: %d tokens scored, %.4f nats/token, %.4f bits/token, perplexity %.3f\n",
-                              text, count, nats, nats / log(2), exp(nats)))
+                              text as String, count, nats, nats / log(2), exp(nats)))
+            out.flush()
+        }
+    }
+
+    /// A name generator on a folder: every name (or the held-out split) scored letter by letter,
+    /// end token included.
+    private func evaluateNames(_ file: ModelFile, folder path: String) throws {
+        let metadata = file.metadata
+        guard metadata.task == .conditionalGenerator, let end = metadata.endToken else {
+            throw CommandError("\(model): a \(metadata.task.rawValue) model; eval --data needs a name generator")
+        }
+        let folder = try NamesFolder(path: path, caseMapping: CaseMapping(rawValue: metadata.textCase.rawValue) ?? .preserve)
+        guard folder.categories == metadata.categories else {
+            throw CommandError("\(path): its categories (\(folder.categories.joined(separator: ", "))) are not the model's "
+                + "(\(metadata.categories.joined(separator: ", ")))")
+        }
+        let vocabulary = try Vocabulary(tokens: metadata.vocab, unknownToken: metadata.unknownToken, endToken: end)
+        var names = folder.encoded(with: vocabulary)
+        if let heldOut { names = names.subset(names.stratifiedSplit(heldOut: heldOut, seed: seed).heldOut) }
+        let (nats, count) = evaluateGenerator(file.network, data: names, endToken: Int32(end))
+        let result = EvalResult(tokens: count, natsPerToken: nats, bitsPerToken: nats / log(2), perplexity: exp(nats))
+        if format == .json {
+            printJSON(result)
+        } else {
+            var out = OutputStream.standardOutput()
+            out.append(String(format: "%@: %d names, %d letters scored (end tokens included), %.4f nats/letter, "
+                              + "%.4f bits/letter, perplexity %.3f\n", path, names.count, count, nats, nats / log(2), exp(nats)))
             out.flush()
         }
     }

@@ -81,11 +81,19 @@ struct Generate: ParsableCommand {
         guard metadata.task != .classifier else {
             throw CommandError("\(model): a classifier; generate needs a language model or a name generator")
         }
+        var condition: (index: Int, count: Int)?
         if let category {
             guard metadata.task == .conditionalGenerator else {
                 throw CommandError("\(model) has no categories; drop --category \(category)")
             }
-            throw CommandError("\(model): conditional generation is not available in this version")
+            guard let index = metadata.categories.firstIndex(of: category) else {
+                throw CommandError("\(model) has no category \"\(category)\"; choose one of: "
+                    + metadata.categories.joined(separator: ", "))
+            }
+            condition = (index, metadata.categories.count)
+        } else if metadata.task == .conditionalGenerator {
+            throw CommandError("\(model) writes names by category; give --category, one of: "
+                + metadata.categories.joined(separator: ", "))
         }
         let vocabulary = try Vocabulary(tokens: metadata.vocab, unknownToken: metadata.unknownToken,
                                         endToken: metadata.endToken)
@@ -130,9 +138,14 @@ struct Generate: ParsableCommand {
             }
         }
 
-        // Prime with a paragraph break, then the seed.
-        let generator = TextGenerator(network: file.network, samples: samples)
-        if let newline = vocabulary.id(of: "\n") { generator.prime([Int32(newline), Int32(newline)]) }
+        // Prime: a name generator with its start marker (the end token); a text model with a
+        // paragraph break (the start of a poem or chapter). Then the seed.
+        let generator = TextGenerator(network: file.network, samples: samples, category: condition)
+        if let end = vocabulary.endToken {
+            generator.prime([Int32(end)])
+        } else if let newline = vocabulary.id(of: "\n") {
+            generator.prime([Int32(newline), Int32(newline)])
+        }
         generator.prime(seedIDs)
 
         var rng = SeededGenerator(seed: rngSeed ?? UInt64.random(in: 0...UInt64.max))

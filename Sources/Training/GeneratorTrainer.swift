@@ -1,0 +1,123 @@
+// MARK: - Training a conditional generator (names by category)
+
+import Dispatch
+import Model
+import Tensor
+
+/// The batch of a conditional generator: each name is read from a zero state with input
+/// [one-hot category ; one-hot letter]; step 0 feeds the end token (it doubles as the start
+/// marker), step i the name's letter i − 1; the targets are the letters and then the end token.
+/// So a name of L letters is L + 1 scored steps. Inputs are planes × T × B with plane 0 the
+/// category (0 ..< C) and plane 1 C + the letter id.
+public func generatorBatch(_ data: LabeledSequences, items: [(sequence: Int, category: Int32)], endToken: Int32)
+    -> (inputs: [Int32], targets: [Int32], lengths: [Int32], steps: Int)
+{
+    let b = items.count, c = Int32(data.categoryCount)
+    let lengths = items.map { Int32(data.sequences[$0.sequence].count + 1) }
+    let t = Int(lengths.max() ?? 1)
+    var inputs = [Int32](repeating: 0, count: 2 * t * b)
+    var targets = [Int32](repeating: endToken, count: t * b)
+    for (s, item) in items.enumerated() {
+        let letters = data.sequences[item.sequence]
+        for step in 0..<t {
+            inputs[step * b + s] = item.category
+            inputs[t * b + step * b + s] = c + (step == 0 ? endToken : step <= letters.count ? letters[step - 1] : endToken)
+            if step < letters.count { targets[step * b + s] = letters[step] }
+        }
+    }
+    return (inputs, targets, lengths, t)
+}
+
+/// The summed cross-entropy (nats) of some names under a conditional generator, and how many
+/// letters (end tokens included) it scored; accumulates gradients when given.
+func generatorLoss(_ network: ElmanNetwork, data: LabeledSequences, items: [(sequence: Int, category: Int32)],
+                   endToken: Int32, gradients: FloatBuffer?, lossScale: Float) -> (loss: Double, count: Int)
+{
+    guard !items.isEmpty else { return (0, 0) }
+    let batch = generatorBatch(data, items: items, endToken: endToken)
+    let workspace = Workspace(shape: network.shape, batch: items.count, steps: batch.steps)
+    let state = HiddenState(layers: network.shape.layers, batch: items.count, hiddenSize: network.shape.hiddenSize)
+    let loss = workspace.languageModelLoss(network, inputs: batch.inputs, planes: 2, targets: batch.targets,
+                                           lengths: batch.lengths, state: state, gradients: gradients, lossScale: lossScale)
+    return (loss, Int(batch.lengths.reduce(0, +)))
+}
+
+/// The mean cross-entropy in nats per letter (end tokens included) of names under a
+/// conditional generator, each name under each of its categories.
+public func evaluateGenerator(_ network: ElmanNetwork, data: LabeledSequences, endToken: Int32, batchSize: Int = 64)
+    -> (nats: Double, count: Int)
+{
+    let items = data.examples
+    var total = 0.0, count = 0
+    for start in stride(from: 0, to: items.count, by: batchSize) {
+        let part = Array(items[start..<min(start + batchSize, items.count)])
+        let (loss, n) = generatorLoss(network, data: data, items: part, endToken: endToken, gradients: nil, lossScale: 1)
+        total += loss
+        count += n
+    }
+    return (count == 0 ? 0 : total / Double(count), count)
+}
+
+/// Trains an `ElmanNetwork` as a conditional generator of names: shuffled mini-batches of names,
+/// each a padded sequence, split across threads.
+public final class GeneratorTrainer {
+    public let network: ElmanNetwork
+    public let data: LabeledSequences
+    public let settings: TrainingSettings
+    public let optimizer: Optimizer
+    public let endToken: Int32
+    private let examples: [(sequence: Int, category: Int32)]
+    private var order: [Int]
+    private var rng: SeededGenerator
+    private let gradients: [FloatBuffer]
+    public private(set) var position = 0
+    public private(set) var epoch = 0
+
+    public init(network: ElmanNetwork, data: LabeledSequences, endToken: Int32, settings: TrainingSettings) {
+        self.network = network
+        self.data = data
+        self.endToken = endToken
+        self.settings = settings
+        optimizer = Optimizer(settings.optimizer, count: network.parameterCount)
+        examples = data.examples
+        rng = SeededGenerator(seed: settings.seed &+ 0x5EED)
+        order = Array(examples.indices)
+        order.shuffle(using: &rng)
+        gradients = (0..<max(1, settings.threads)).map { _ in FloatBuffer(count: network.parameterCount) }
+    }
+
+    public var step: Int { optimizer.step }
+    public var stepsPerEpoch: Int { (examples.count + settings.batchSize - 1) / settings.batchSize }
+
+    /// One update; returns the batch's mean loss in nats per letter.
+    @discardableResult
+    public func trainStep() throws(TrainingError) -> Double {
+        if position >= order.count {
+            order.shuffle(using: &rng)
+            position = 0
+            epoch += 1
+        }
+        let batch = Array(order[position..<min(position + settings.batchSize, order.count)])
+        position += batch.count
+        // The loss is the mean over this batch's scored letters.
+        let letters = batch.reduce(0) { $0 + self.data.sequences[self.examples[$1].sequence].count + 1 }
+        let scale = 1 / Float(letters)
+        let groups = max(1, min(settings.threads, batch.count))
+        let results = Slots(groups)
+        let network = self.network, examples = self.examples, data = self.data, end = endToken, sinks = gradients
+        DispatchQueue.concurrentPerform(iterations: groups) { g in
+            sinks[g].zero()
+            let part = batch[(g * batch.count / groups)..<((g + 1) * batch.count / groups)].map { examples[$0] }
+            results.values[g] = generatorLoss(network, data: data, items: part, endToken: end, gradients: sinks[g],
+                                              lossScale: scale).loss
+        }
+        let sum = gradients[0]
+        for g in 1..<groups { for i in 0..<sum.count { sum.pointer[i] += gradients[g].pointer[i] } }
+        let loss = results.values.reduce(0, +) / Double(letters)
+        guard loss.isFinite else { throw .divergence(step: optimizer.step + 1) }
+        settings.clipping.apply(to: sum)
+        optimizer.update(network.parameters, sum, rate: settings.schedule.rate(settings.optimizer.learningRate,
+                                                                                step: optimizer.step))
+        return loss
+    }
+}
