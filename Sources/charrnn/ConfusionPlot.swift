@@ -44,94 +44,94 @@ func confusionMatrixSVG(categories: [String], confusion: [[Int]], title: String)
     func cellX(_ column: Int) -> Double { layout.gridLeft + Double(column) * cell }
     func cellY(_ row: Int) -> Double { layout.gridTop + Double(row) * cell }
 
-    var svg = SVGLines()
-    svg.add("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
-    svg.add("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"\(Int(layout.canvasWidth))\" "
+    var svg = SVGWriter()
+    svg.line("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
+    svg.line("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"\(Int(layout.canvasWidth))\" "
             + "height=\"\(Int(layout.canvasHeight))\" viewBox=\"0 0 \(Int(layout.canvasWidth)) "
             + "\(Int(layout.canvasHeight))\" font-family=\"sans-serif\" font-size=\"12\" fill=\"#222\">")
-    svg.add("<title>\(svgEscaped(title))</title>")
-    svg.add("<rect x=\"0\" y=\"0\" width=\"\(Int(layout.canvasWidth))\" height=\"\(Int(layout.canvasHeight))\" "
+    svg.line("<title>\(xmlEscaped(title))</title>")
+    svg.line("<rect x=\"0\" y=\"0\" width=\"\(Int(layout.canvasWidth))\" height=\"\(Int(layout.canvasHeight))\" "
             + "fill=\"white\"/>")
-    svg.add("<text class=\"title\" x=\"\(svgNumber(layout.canvasWidth / 2))\" y=\"26\" text-anchor=\"middle\" "
-            + "font-size=\"16\" font-weight=\"bold\">\(svgEscaped(title))</text>")
+    svg.line("<text class=\"title\" x=\"\(svgNumber(layout.canvasWidth / 2))\" y=\"26\" text-anchor=\"middle\" "
+            + "font-size=\"16\" font-weight=\"bold\">\(xmlEscaped(title))</text>")
 
     // MARK: Axis titles
     let gridMiddleX = layout.gridLeft + layout.gridSize / 2
     let gridMiddleY = layout.gridTop + layout.gridSize / 2
     let trueTitleX = layout.offset + 20
-    svg.add("<text class=\"y-label\" x=\"\(svgNumber(trueTitleX))\" y=\"\(svgNumber(gridMiddleY))\" "
+    svg.line("<text class=\"y-label\" x=\"\(svgNumber(trueTitleX))\" y=\"\(svgNumber(gridMiddleY))\" "
             + "text-anchor=\"middle\" font-size=\"13\" transform=\"rotate(-90 \(svgNumber(trueTitleX)) "
             + "\(svgNumber(gridMiddleY)))\">true category</text>")
-    svg.add("<text class=\"x-label\" x=\"\(svgNumber(gridMiddleX))\" y=\"\(svgNumber(layout.canvasHeight - 14))\" "
+    svg.line("<text class=\"x-label\" x=\"\(svgNumber(gridMiddleX))\" y=\"\(svgNumber(layout.canvasHeight - 14))\" "
             + "text-anchor=\"middle\" font-size=\"13\">predicted category</text>")
 
     if k == 0 {
-        svg.add("<text class=\"no-data\" x=\"\(svgNumber(layout.canvasWidth / 2))\" "
+        svg.line("<text class=\"no-data\" x=\"\(svgNumber(layout.canvasWidth / 2))\" "
                 + "y=\"\(svgNumber(layout.gridTop + 20))\" text-anchor=\"middle\" fill=\"#888\">no categories</text>")
     }
 
     // MARK: Category names
     let labelFont = svgNumber(layout.labelFont)
     let baselineShift = layout.labelFont * 0.35  // puts the middle of the letters on the cell's middle
-    svg.add("<g class=\"row-labels\" text-anchor=\"end\" font-size=\"\(labelFont)\">")
+    svg.line("<g class=\"row-labels\" text-anchor=\"end\" font-size=\"\(labelFont)\">")
     for (row, name) in names.enumerated() {
-        svg.add("<text x=\"\(svgNumber(layout.gridLeft - 6))\" y=\"\(svgNumber(cellY(row) + cell / 2 + baselineShift))\">"
-                + "\(svgEscaped(name))</text>")
+        svg.line("<text x=\"\(svgNumber(layout.gridLeft - 6))\" y=\"\(svgNumber(cellY(row) + cell / 2 + baselineShift))\">"
+                + "\(xmlEscaped(name))</text>")
     }
-    svg.add("</g>")
+    svg.line("</g>")
     // Rotated by -90° about its anchor, a label reads upwards and, anchored at its end, hangs
     // below the grid; its letters lie to the left of the anchor, hence the shift to the right.
-    svg.add("<g class=\"column-labels\" text-anchor=\"end\" font-size=\"\(labelFont)\">")
+    svg.line("<g class=\"column-labels\" text-anchor=\"end\" font-size=\"\(labelFont)\">")
     for (column, name) in names.enumerated() {
         let x = svgNumber(cellX(column) + cell / 2 + baselineShift), y = svgNumber(layout.gridBottom + 6)
-        svg.add("<text x=\"\(x)\" y=\"\(y)\" transform=\"rotate(-90 \(x) \(y))\">\(svgEscaped(name))</text>")
+        svg.line("<text x=\"\(x)\" y=\"\(y)\" transform=\"rotate(-90 \(x) \(y))\">\(xmlEscaped(name))</text>")
     }
-    svg.add("</g>")
+    svg.line("</g>")
 
     // MARK: Cells
-    svg.add("<g class=\"cells\" stroke=\"#e0e0e0\" stroke-width=\"0.5\">")
+    svg.line("<g class=\"cells\" stroke=\"#e0e0e0\" stroke-width=\"0.5\">")
     for row in 0..<k {
         for column in 0..<k {
             let count = table.counts[row][column]
             let share = table.share(row, column)
             let tooltip = "\(table.names[row]) → \(table.names[column]): \(groupedDigits(count)) of "
                 + "\(groupedDigits(table.totals[row]))" + (share.map { String(format: " (%.1f%%)", $0 * 100) } ?? "")
-            svg.add("<rect class=\"cell\" x=\"\(svgNumber(cellX(column)))\" y=\"\(svgNumber(cellY(row)))\" "
+            svg.line("<rect class=\"cell\" x=\"\(svgNumber(cellX(column)))\" y=\"\(svgNumber(cellY(row)))\" "
                     + "width=\"\(svgNumber(cell))\" height=\"\(svgNumber(cell))\" fill=\"\(heatColour(share ?? 0))\" "
                     + "data-true=\"\(row)\" data-predicted=\"\(column)\" data-count=\"\(count)\" "
-                    + "data-share=\"\(String(format: "%.6f", share ?? 0))\"><title>\(svgEscaped(tooltip))</title></rect>")
+                    + "data-share=\"\(String(format: "%.6f", share ?? 0))\"><title>\(xmlEscaped(tooltip))</title></rect>")
         }
     }
-    svg.add("</g>")
-    svg.add("<rect class=\"grid-border\" x=\"\(svgNumber(layout.gridLeft))\" y=\"\(svgNumber(layout.gridTop))\" "
+    svg.line("</g>")
+    svg.line("<rect class=\"grid-border\" x=\"\(svgNumber(layout.gridLeft))\" y=\"\(svgNumber(layout.gridTop))\" "
             + "width=\"\(svgNumber(layout.gridSize))\" height=\"\(svgNumber(layout.gridSize))\" fill=\"none\" "
             + "stroke=\"#444\" stroke-width=\"1\"/>")
 
     if layout.showsCellLabels {
         let cellFont = min(10, cell * 0.34)
-        svg.add("<g class=\"cell-labels\" text-anchor=\"middle\" font-size=\"\(svgNumber(cellFont))\">")
+        svg.line("<g class=\"cell-labels\" text-anchor=\"middle\" font-size=\"\(svgNumber(cellFont))\">")
         for row in 0..<k {
             for column in 0..<k {
                 guard let share = table.share(row, column), share >= 0.01 else { continue }
                 // Dark cells get white text.
                 let colour = share > 0.5 ? "white" : "#222"
-                svg.add("<text x=\"\(svgNumber(cellX(column) + cell / 2))\" "
+                svg.line("<text x=\"\(svgNumber(cellX(column) + cell / 2))\" "
                         + "y=\"\(svgNumber(cellY(row) + cell / 2 + cellFont * 0.35))\" fill=\"\(colour)\">"
                         + "\(Int((share * 100).rounded()))%</text>")
             }
         }
-        svg.add("</g>")
+        svg.line("</g>")
     }
 
     // MARK: Row totals
-    svg.add("<g class=\"row-totals\" text-anchor=\"start\" font-size=\"\(svgNumber(layout.totalsFont))\" fill=\"#555\">")
+    svg.line("<g class=\"row-totals\" text-anchor=\"start\" font-size=\"\(svgNumber(layout.totalsFont))\" fill=\"#555\">")
     for (row, total) in table.totals.enumerated() {
-        svg.add("<text x=\"\(svgNumber(layout.gridRight + 8))\" "
+        svg.line("<text x=\"\(svgNumber(layout.gridRight + 8))\" "
                 + "y=\"\(svgNumber(cellY(row) + cell / 2 + layout.totalsFont * 0.35))\">n = \(groupedDigits(total))</text>")
     }
-    svg.add("</g>")
+    svg.line("</g>")
 
-    svg.add("</svg>")
+    svg.line("</svg>")
     return svg.text
 }
 
@@ -371,30 +371,3 @@ private func groupedDigits(_ value: Int) -> String {
     return value < 0 ? "-" + grouped : grouped
 }
 
-/// Text made safe for XML content and attribute values: the five special characters become
-/// entities, and the control characters XML 1.0 forbids are dropped.
-private func svgEscaped(_ text: String) -> String {
-    var escaped = ""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "&": escaped += "&amp;"
-        case "<": escaped += "&lt;"
-        case ">": escaped += "&gt;"
-        case "\"": escaped += "&quot;"
-        case "'": escaped += "&apos;"
-        case "\t", "\n", "\r": escaped.unicodeScalars.append(scalar)
-        case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF: continue
-        default: escaped.unicodeScalars.append(scalar)
-        }
-    }
-    return escaped
-}
-
-/// Collects the document one line at a time.
-private struct SVGLines {
-    private(set) var text = ""
-    mutating func add(_ line: String) {
-        text += line
-        text += "\n"
-    }
-}
