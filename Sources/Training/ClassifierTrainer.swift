@@ -1,6 +1,5 @@
 // MARK: - Training a sequence classifier (names by language)
 
-import Dispatch
 import Model
 import Tensor
 
@@ -9,12 +8,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-/// Per-thread results of a parallel step, written by index (each thread its own slot).
-final class Slots: @unchecked Sendable {
-    var values: [Double]
-    init(_ count: Int) { values = [Double](repeating: 0, count: count) }
-}
 
 /// Sequences of letter ids with their categories: names, each with every category it is listed
 /// under (a name in two languages counts as right for either).
@@ -85,70 +78,39 @@ public final class ClassifierTrainer {
     public let network: ElmanNetwork
     public let data: LabeledSequences
     public let settings: TrainingSettings
-    public let optimizer: Optimizer
     /// The per-category loss weights in use (all 1 without balancing).
     public let weights: [Float]
     private let examples: [(sequence: Int, category: Int32)]
-    private var order: [Int]
-    private var rng: SeededGenerator
-    private let gradients: FloatBuffer
-    private let threadGradients: [FloatBuffer]
-    /// Examples consumed in the current epoch; completed epochs.
-    public private(set) var position = 0
-    public private(set) var epoch = 0
+    private let stepper: ExampleStepper
 
     public init(network: ElmanNetwork, data: LabeledSequences, settings: TrainingSettings, balance: ClassBalance) {
         self.network = network
         self.data = data
         self.settings = settings
-        optimizer = Optimizer(settings.optimizer, count: network.parameterCount)
         examples = data.examples
-        let counts = data.categoryCounts
         let total = Float(examples.count), c = Float(data.categoryCount)
-        weights = counts.map { balance == .weights && $0 > 0 ? total / (c * Float($0)) : 1 }
-        rng = SeededGenerator(seed: settings.seed &+ 0x5EED)
-        order = Array(examples.indices)
-        order.shuffle(using: &rng)
-        gradients = FloatBuffer(count: network.parameterCount)
-        threadGradients = (1..<max(1, settings.threads)).map { _ in FloatBuffer(count: network.parameterCount) }
+        weights = data.categoryCounts.map { balance == .weights && $0 > 0 ? total / (c * Float($0)) : 1 }
+        stepper = ExampleStepper(network: network, examples: examples.count, settings: settings)
     }
 
+    public var optimizer: Optimizer { stepper.optimizer }
     /// Updates made so far.
-    public var step: Int { optimizer.step }
-
+    public var step: Int { stepper.optimizer.step }
+    /// Completed passes over the training examples.
+    public var epoch: Int { stepper.epoch }
     /// Steps per pass over the training examples.
-    public var stepsPerEpoch: Int { (examples.count + settings.batchSize - 1) / settings.batchSize }
+    public var stepsPerEpoch: Int { stepper.stepsPerEpoch }
 
     /// One update on the next mini-batch; returns its mean (weighted) loss in nats.
     @discardableResult
     public func trainStep() throws(TrainingError) -> Double {
-        if position >= order.count {
-            order.shuffle(using: &rng)
-            position = 0
-            epoch += 1
-        }
-        let batch = Array(order[position..<min(position + settings.batchSize, order.count)])
-        position += batch.count
+        let batch = stepper.nextBatch()
         let scale = 1 / Float(batch.count)
-        gradients.zero()
-        let groups = max(1, min(settings.threads, batch.count))
-        let parts = (0..<groups).map { g in Array(batch[(g * batch.count / groups)..<((g + 1) * batch.count / groups)]) }
-        let losses = Slots(groups)
         let network = self.network, examples = self.examples, data = self.data, weights = self.weights
-        let sinks = [gradients] + threadGradients
-        DispatchQueue.concurrentPerform(iterations: groups) { g in
-            if g > 0 { sinks[g].zero() }
-            let items = parts[g].map { examples[$0] }
-            losses.values[g] = classifierBatchLoss(network, data: data, items: items, weights: weights,
-                                                   gradients: sinks[g], lossScale: scale)
+        return try stepper.update(batch, count: Double(batch.count)) { share, gradients in
+            classifierBatchLoss(network, data: data, items: share.map { examples[$0] }, weights: weights,
+                                gradients: gradients, lossScale: scale)
         }
-        for g in 1..<groups { for i in 0..<gradients.count { gradients.pointer[i] += sinks[g].pointer[i] } }
-        let loss = losses.values.reduce(0, +) / Double(batch.count)
-        guard loss.isFinite else { throw .divergence(step: optimizer.step + 1) }
-        settings.clipping.apply(to: gradients)
-        optimizer.update(network.parameters, gradients, rate: settings.schedule.rate(settings.optimizer.learningRate,
-                                                                                       step: optimizer.step))
-        return loss
     }
 }
 

@@ -1,6 +1,5 @@
 // MARK: - Training a conditional generator (names by category)
 
-import Dispatch
 import Model
 import Tensor
 
@@ -64,60 +63,34 @@ public final class GeneratorTrainer {
     public let network: ElmanNetwork
     public let data: LabeledSequences
     public let settings: TrainingSettings
-    public let optimizer: Optimizer
     public let endToken: Int32
     private let examples: [(sequence: Int, category: Int32)]
-    private var order: [Int]
-    private var rng: SeededGenerator
-    private let gradients: [FloatBuffer]
-    public private(set) var position = 0
-    public private(set) var epoch = 0
+    private let stepper: ExampleStepper
 
     public init(network: ElmanNetwork, data: LabeledSequences, endToken: Int32, settings: TrainingSettings) {
         self.network = network
         self.data = data
         self.endToken = endToken
         self.settings = settings
-        optimizer = Optimizer(settings.optimizer, count: network.parameterCount)
         examples = data.examples
-        rng = SeededGenerator(seed: settings.seed &+ 0x5EED)
-        order = Array(examples.indices)
-        order.shuffle(using: &rng)
-        gradients = (0..<max(1, settings.threads)).map { _ in FloatBuffer(count: network.parameterCount) }
+        stepper = ExampleStepper(network: network, examples: examples.count, settings: settings)
     }
 
-    public var step: Int { optimizer.step }
-    public var stepsPerEpoch: Int { (examples.count + settings.batchSize - 1) / settings.batchSize }
+    public var optimizer: Optimizer { stepper.optimizer }
+    public var step: Int { stepper.optimizer.step }
+    public var epoch: Int { stepper.epoch }
+    public var stepsPerEpoch: Int { stepper.stepsPerEpoch }
 
-    /// One update; returns the batch's mean loss in nats per letter.
+    /// One update; returns the batch's mean loss in nats per letter (end tokens included).
     @discardableResult
     public func trainStep() throws(TrainingError) -> Double {
-        if position >= order.count {
-            order.shuffle(using: &rng)
-            position = 0
-            epoch += 1
-        }
-        let batch = Array(order[position..<min(position + settings.batchSize, order.count)])
-        position += batch.count
-        // The loss is the mean over this batch's scored letters.
+        let batch = stepper.nextBatch()
         let letters = batch.reduce(0) { $0 + self.data.sequences[self.examples[$1].sequence].count + 1 }
         let scale = 1 / Float(letters)
-        let groups = max(1, min(settings.threads, batch.count))
-        let results = Slots(groups)
-        let network = self.network, examples = self.examples, data = self.data, end = endToken, sinks = gradients
-        DispatchQueue.concurrentPerform(iterations: groups) { g in
-            sinks[g].zero()
-            let part = batch[(g * batch.count / groups)..<((g + 1) * batch.count / groups)].map { examples[$0] }
-            results.values[g] = generatorLoss(network, data: data, items: part, endToken: end, gradients: sinks[g],
-                                              lossScale: scale).loss
+        let network = self.network, examples = self.examples, data = self.data, end = endToken
+        return try stepper.update(batch, count: Double(letters)) { share, gradients in
+            generatorLoss(network, data: data, items: share.map { examples[$0] }, endToken: end, gradients: gradients,
+                          lossScale: scale).loss
         }
-        let sum = gradients[0]
-        for g in 1..<groups { for i in 0..<sum.count { sum.pointer[i] += gradients[g].pointer[i] } }
-        let loss = results.values.reduce(0, +) / Double(letters)
-        guard loss.isFinite else { throw .divergence(step: optimizer.step + 1) }
-        settings.clipping.apply(to: sum)
-        optimizer.update(network.parameters, sum, rate: settings.schedule.rate(settings.optimizer.learningRate,
-                                                                                step: optimizer.step))
-        return loss
     }
 }

@@ -1,0 +1,71 @@
+// MARK: - What the name models' trainers share: shuffled mini-batches, one update across threads
+
+import Dispatch
+import Model
+import Tensor
+
+/// Per-thread results of a parallel step, written by index (each thread its own slot).
+final class Slots: @unchecked Sendable {
+    var values: [Double]
+    init(_ count: Int) { values = [Double](repeating: 0, count: count) }
+}
+
+/// Serves epochs of shuffled example indices in mini-batches and makes one optimizer update from
+/// a batch, its loss computed on up to `settings.threads` threads, each with its own gradient
+/// buffer, summed in a fixed order (so a seed and thread count repeat a run exactly).
+final class ExampleStepper {
+    let network: ElmanNetwork
+    let settings: TrainingSettings
+    let optimizer: Optimizer
+    private var order: [Int]
+    private var rng: SeededGenerator
+    private let gradients: [FloatBuffer]
+    private(set) var position = 0
+    private(set) var epoch = 0
+
+    init(network: ElmanNetwork, examples: Int, settings: TrainingSettings) {
+        self.network = network
+        self.settings = settings
+        optimizer = Optimizer(settings.optimizer, count: network.parameterCount)
+        rng = SeededGenerator(seed: settings.seed &+ 0x5EED)
+        order = Array(0..<examples)
+        order.shuffle(using: &rng)
+        gradients = (0..<max(1, settings.threads)).map { _ in FloatBuffer(count: network.parameterCount) }
+    }
+
+    var stepsPerEpoch: Int { (order.count + settings.batchSize - 1) / settings.batchSize }
+
+    /// The next mini-batch of example indices; a new epoch reshuffles.
+    func nextBatch() -> [Int] {
+        if position >= order.count {
+            order.shuffle(using: &rng)
+            position = 0
+            epoch += 1
+        }
+        let batch = Array(order[position..<min(position + settings.batchSize, order.count)])
+        position += batch.count
+        return batch
+    }
+
+    /// One update: `loss(share, gradients)` on each thread's share of `batch` returns its summed
+    /// loss and accumulates its gradients; the mean loss (sum / `count`) is returned.
+    func update(_ batch: [Int], count: Double, loss: @escaping @Sendable ([Int], FloatBuffer) -> Double)
+        throws(TrainingError) -> Double
+    {
+        let groups = max(1, min(settings.threads, batch.count))
+        let results = Slots(groups)
+        let sinks = gradients
+        DispatchQueue.concurrentPerform(iterations: groups) { g in
+            sinks[g].zero()
+            results.values[g] = loss(Array(batch[(g * batch.count / groups)..<((g + 1) * batch.count / groups)]), sinks[g])
+        }
+        let sum = gradients[0]
+        for g in 1..<groups { for i in 0..<sum.count { sum.pointer[i] += gradients[g].pointer[i] } }
+        let mean = results.values.reduce(0, +) / count
+        guard mean.isFinite else { throw .divergence(step: optimizer.step + 1) }
+        settings.clipping.apply(to: sum)
+        optimizer.update(network.parameters, sum, rate: settings.schedule.rate(settings.optimizer.learningRate,
+                                                                                step: optimizer.step))
+        return mean
+    }
+}
