@@ -74,6 +74,10 @@ struct TrainClassifier: ParsableCommand {
     @Option(help: "Draw the held-out confusion matrix (rows normalised) to this SVG file.")
     var plot: String?
 
+    @Option(name: .customLong("save-split"),
+            help: "Write the training and held-out names (normalized, with their categories) to this JSON file.")
+    var saveSplit: String?
+
     @Option(help: "Output: text, or json (one summary document).")
     var format: ReportFormat = .text
 
@@ -95,6 +99,17 @@ struct TrainClassifier: ParsableCommand {
         let (trainIndices, heldIndices) = all.stratifiedSplit(heldOut: valFraction, seed: seed)
         let train = all.subset(trainIndices), held = all.subset(heldIndices)
         let c = folder.categories.count
+        if let saveSplit {
+            let part = { (indices: [Int]) -> JSONValue in
+                .array(indices.map { i in
+                    .object(["name": .string(folder.names[i].text),
+                             "categories": .array(folder.names[i].categories.map { .string(folder.categories[Int($0)]) })])
+                })
+            }
+            let document: JSONValue = .object(["categories": .array(folder.categories.map(JSONValue.string)),
+                                               "train": part(trainIndices), "held_out": part(heldIndices)])
+            try JSONEncoder().encode(document).write(to: URL(fileURLWithPath: saveSplit))
+        }
         var settings = TrainingSettings()
         settings.batchSize = batchSize
         settings.threads = threads

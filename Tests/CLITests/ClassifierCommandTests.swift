@@ -27,10 +27,10 @@ struct ClassifierCommandTests {
         let (keep, folder) = try Self.folder()
         let model = folder + "/../names-\(UUID().uuidString).safetensors"
         defer { try? FileManager.default.removeItem(atPath: model) }
-        let plot = folder + "/confusion.svg"
+        let plot = folder + "/confusion.svg", split = folder + "/split.json"
         let train = try charrnn(["train-classifier", "--data", folder, "--out", model, "--hidden", "16", "--epochs", "40",
                                  "--patience", "40", "--lr", "0.01", "--batch-size", "8", "--val-fraction", "0.2",
-                                 "--plot", plot, "--format", "json"])
+                                 "--plot", plot, "--save-split", split, "--format", "json"])
         #expect(train.status == 0, "\(train.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(train.stdout.utf8)) as? [String: Any])
         #expect(train.stderr.contains("72 names in 3 categories"), "\(train.stderr)")  // 24 × 3, duplicates collapsed; Borov once
@@ -39,6 +39,13 @@ struct ClassifierCommandTests {
         #expect((summary["majority_baseline"] as? Double ?? 1) < 0.5)
         #expect((summary["categories"] as? [[String: Any]])?.map { $0["category"] as? String } == ["German", "Russian", "Spanish"])
         #expect(try String(contentsOfFile: plot, encoding: .utf8).contains("predicted category"))
+        // The split, for the PyTorch reference: every name once, the held-out part as scored.
+        let parts = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: split)))
+            as? [String: Any])
+        let heldOut = try #require(parts["held_out"] as? [[String: Any]]), trained = try #require(parts["train"] as? [[String: Any]])
+        #expect(heldOut.count == summary["held_out"] as? Int && heldOut.count + trained.count == 72)
+        #expect(trained.contains { ($0["categories"] as? [String]) == ["German", "Russian"] && $0["name"] as? String == "borov" }
+            || heldOut.contains { ($0["categories"] as? [String]) == ["German", "Russian"] })
         _ = keep
 
         let classify = try charrnn(["classify", "--model", model, "Ivanov", "Gomez", "Zimmermann", "--top", "2",
