@@ -23,53 +23,13 @@ struct TrainClassifier: ParsableCommand {
             """
     )
 
-    @Option(help: "A folder of <Category>.txt files, one name per line.")
-    var data: String
-
-    @Option(help: "Where to write the best model (a .safetensors file).")
-    var out: String
-
-    @Option(help: "The recurrent cell: rnn. lstm and gru are not available yet.")
-    var cell: CellOption = .rnn
-
-    @Option(help: "Hidden units per layer.")
-    var hidden = 128
-
-    @Option(help: "Stacked recurrent layers.")
-    var layers = 1
-
-    @Option(help: "Most passes over the training names.")
-    var epochs = 30
-
-    @Option(help: "Stop after this many epochs without a better held-out loss.")
-    var patience = 4
-
-    @Option(name: .customLong("max-time"), help: "Stop after this many seconds, keeping the best model.")
-    var maxTime: Double?
-
-    @Option(name: .customLong("batch-size"), help: "Names per batch.")
-    var batchSize = 32
-
-    @Option(help: "Learning rate.")
-    var lr: Float = 2e-3
+    @OptionGroup var options: NameModelOptions
 
     @Option(help: "Class balance: weights (each category counts the same) or none.")
     var balance: ClassBalance = .weights
 
-    @Option(name: .customLong("val-fraction"), help: "Share of each category's names held out.")
-    var valFraction = 0.1
-
-    @Option(name: .customLong("min-count"), help: "Letters seen fewer times become the unknown token.")
-    var minCount = 2
-
     @Option(name: .customLong("case"), help: "lower (default) or preserve letter case.")
     var caseMapping: CaseMapping = .lower
-
-    @Option(help: "Random seed (weights, split, order).")
-    var seed: UInt64 = 0
-
-    @Option(help: "Threads to split each batch across (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Draw the held-out confusion matrix (rows normalised) to this SVG file.")
     var plot: String?
@@ -78,25 +38,14 @@ struct TrainClassifier: ParsableCommand {
             help: "Write the training and held-out names (normalized, with their categories) to this JSON file.")
     var saveSplit: String?
 
-    @Option(help: "Output: text, or json (one summary document).")
-    var format: ReportFormat = .text
-
-    func validate() throws {
-        if cell != .rnn { throw ValidationError("--cell \(cell.rawValue) is not available yet; use --cell rnn") }
-        for (name, value) in [("--hidden", hidden), ("--layers", layers), ("--epochs", epochs), ("--patience", patience),
-                              ("--batch-size", batchSize), ("--threads", threads), ("--min-count", minCount)] where value < 1 {
-            throw ValidationError("\(name) must be at least 1")
-        }
-        if !(valFraction > 0 && valFraction < 1) { throw ValidationError("--val-fraction must be in (0, 1)") }
-        if !(lr > 0) { throw ValidationError("--lr must be positive") }
-    }
-
     func run() throws {
         let started = Date()
+        let (data, out, hidden, layers, epochs, seed) = (options.data, options.out, options.hidden, options.layers,
+                                                        options.epochs, options.seed)
         let folder = try NamesFolder(path: data, caseMapping: caseMapping)
-        let vocabulary = try Vocabulary(counts: folder.letterCounts, minCount: minCount, unknownToken: unknownTokenString)
+        let vocabulary = try Vocabulary(counts: folder.letterCounts, minCount: options.minCount, unknownToken: unknownTokenString)
         let all = folder.encoded(with: vocabulary)
-        let (trainIndices, heldIndices) = all.stratifiedSplit(heldOut: valFraction, seed: seed)
+        let (trainIndices, heldIndices) = all.stratifiedSplit(heldOut: options.valFraction, seed: seed)
         let train = all.subset(trainIndices), held = all.subset(heldIndices)
         let c = folder.categories.count
         if let saveSplit {
@@ -110,11 +59,7 @@ struct TrainClassifier: ParsableCommand {
                                                "train": part(trainIndices), "held_out": part(heldIndices)])
             try JSONEncoder().encode(document).write(to: URL(fileURLWithPath: saveSplit))
         }
-        var settings = TrainingSettings()
-        settings.batchSize = batchSize
-        settings.threads = threads
-        settings.seed = seed
-        settings.optimizer = OptimizerSettings(kind: .adam, learningRate: lr)
+        let settings = options.trainingSettings
         var rng = SeededGenerator(seed: seed)
         let network = ElmanNetwork(shape: NetworkShape(inputSize: vocabulary.count, hiddenSize: hidden, layers: layers,
                                                        outputSize: c), rng: &rng)
@@ -134,13 +79,13 @@ struct TrainClassifier: ParsableCommand {
                 textCase: TextCase(rawValue: caseMapping.rawValue)!, vocab: vocabulary.tokens,
                 unknownToken: vocabulary.unknownToken, categories: folder.categories,
                 training: ["data": .string(data), "epochs": .number(Double(epoch)), "seed": .number(Double(seed)),
-                           "balance": .string(balance.rawValue), "val_fraction": .number(valFraction),
+                           "balance": .string(balance.rawValue), "val_fraction": .number(options.valFraction),
                            "held_out_accuracy": .number(report.accuracy), "held_out_macro_f1": .number(report.macroF1),
                            "held_out_nats": .number(report.loss),
                            "seconds": .number(Date().timeIntervalSince(started))])
         }
         let (outcome, _) = try runEpochs(
-            epochs: epochs, stepsPerEpoch: trainer.stepsPerEpoch, patience: patience, maxTime: maxTime, started: started,
+            epochs: epochs, stepsPerEpoch: trainer.stepsPerEpoch, patience: options.patience, maxTime: options.maxTime, started: started,
             step: {
                 do { return try trainer.trainStep() } catch {
                     throw CommandError("\(error)" + (best == nil ? "" : "; \(out) keeps the best model"))
@@ -170,7 +115,7 @@ struct TrainClassifier: ParsableCommand {
                 .write(toFile: plot, atomically: true, encoding: .utf8)
         }
         let seconds = Date().timeIntervalSince(started)
-        if format == .json {
+        if options.format == .json {
             var perCategory: [JSONValue] = []
             for (i, name) in folder.categories.enumerated() {
                 perCategory.append(.object(["category": .string(name), "precision": .number(report.precision[i]),
@@ -199,7 +144,7 @@ struct TrainClassifier: ParsableCommand {
             out.append("\n" + confusionMatrixText(categories: folder.categories, confusion: report.confusion))
             out.flush()
         }
-        printNote("wrote \(self.out)")
+        printNote("wrote \(options.out)")
     }
 }
 

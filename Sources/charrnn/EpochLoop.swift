@@ -1,6 +1,77 @@
 // MARK: - The epoch loop of the name models: held-out loss each epoch, early stopping
 
+import ArgumentParser
 import Foundation
+import Model
+import Training
+
+/// The options train-classifier and train-generator share: data, model size, training.
+struct NameModelOptions: ParsableArguments {
+    @Option(help: "A folder of <Category>.txt files, one name per line.")
+    var data: String
+
+    @Option(help: "Where to write the best model (a .safetensors file).")
+    var out: String
+
+    @Option(help: "The recurrent cell: rnn. lstm and gru are not available yet.")
+    var cell: CellOption = .rnn
+
+    @Option(help: "Hidden units per layer.")
+    var hidden = 128
+
+    @Option(help: "Stacked recurrent layers.")
+    var layers = 1
+
+    @Option(help: "Most passes over the training names.")
+    var epochs = 30
+
+    @Option(help: "Stop after this many epochs without a better held-out loss.")
+    var patience = 4
+
+    @Option(name: .customLong("max-time"), help: "Stop after this many seconds, keeping the best model.")
+    var maxTime: Double?
+
+    @Option(name: .customLong("batch-size"), help: "Names per batch.")
+    var batchSize = 32
+
+    @Option(help: "Learning rate.")
+    var lr: Float = 2e-3
+
+    @Option(name: .customLong("val-fraction"), help: "Share of each category's names held out.")
+    var valFraction = 0.1
+
+    @Option(name: .customLong("min-count"), help: "Letters seen fewer times become the unknown token.")
+    var minCount = 2
+
+    @Option(help: "Random seed (weights, split, order).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Threads to split each batch across (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Output: text, or json (one summary document).")
+    var format: ReportFormat = .text
+
+    func validate() throws {
+        if cell != .rnn { throw ValidationError("--cell \(cell.rawValue) is not available yet; use --cell rnn") }
+        for (name, value) in [("--hidden", hidden), ("--layers", layers), ("--epochs", epochs), ("--patience", patience),
+                              ("--batch-size", batchSize), ("--threads", threads), ("--min-count", minCount)] where value < 1 {
+            throw ValidationError("\(name) must be at least 1")
+        }
+        if !(valFraction > 0 && valFraction < 1) { throw ValidationError("--val-fraction must be in (0, 1)") }
+        if !(lr > 0) { throw ValidationError("--lr must be positive") }
+    }
+
+    /// Batch, threads, seed and Adam at --lr.
+    var trainingSettings: TrainingSettings {
+        var settings = TrainingSettings()
+        settings.batchSize = batchSize
+        settings.threads = threads
+        settings.seed = seed
+        settings.optimizer = OptimizerSettings(kind: .adam, learningRate: lr)
+        return settings
+    }
+}
 
 /// How an epoch loop ended.
 enum EpochOutcome: String {
