@@ -78,6 +78,17 @@ TRANSLITERATORS = {
     "el_GR": ("faker.providers.internet.el_GR", "latinize"),
 }
 
+# Vietnamese is written in the Latin script with many diacritics, and outside
+# Vietnam its names are usually spelled without them ("Nguyen" for "Nguyễn");
+# for these locales that plain form (marks removed, đ -> d) is added too.
+FOLD_DIACRITICS = {"vi_VN"}
+
+
+def fold_diacritics(name):
+    decomposed = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
+
+
 # latinize() writes a capital Θ, Χ or Ψ as "TH", "CH", "PS" even before a
 # lower-case letter ("Χαρά" -> "CHara"); such a pair is re-cased ("Chara").
 SHOUTED_DIGRAPH = re.compile(r"(?:^|(?<=[ '-]))([A-Z])([A-Z])(?=[a-z])")
@@ -161,6 +172,12 @@ def collect(language, locales, dropped, used, recased):
                 if non_latin(latin):
                     die(f"{loc}: {fn}({name!r}) left non-Latin letters: {latin!r}")
                 names.add(latin)
+        if loc in FOLD_DIACRITICS:
+            used[loc].append("diacritics removed from the above (build_names.fold_diacritics)")
+            for name in sorted(native):
+                plain = clean(fold_diacritics(name), f"{loc}.fold_diacritics", dropped)
+                if plain is not None:
+                    names.add(plain)
     return sorted(names)
 
 
