@@ -68,6 +68,9 @@ public enum ClassBalance: String, Codable, CaseIterable, Sendable {
     /// Each example's loss is weighted by N / (C · count of its category), so every category
     /// weighs the same in total.
     case weights
+    /// Weights proportional to 1 / √count, scaled so the mean weight over examples is 1: a
+    /// milder correction that lifts small categories without drowning the large ones.
+    case sqrt
     /// No correction.
     case none
 }
@@ -88,9 +91,20 @@ public final class ClassifierTrainer {
         self.data = data
         self.settings = settings
         examples = data.examples
-        let total = Float(examples.count), c = Float(data.categoryCount)
-        weights = data.categoryCounts.map { balance == .weights && $0 > 0 ? total / (c * Float($0)) : 1 }
+        weights = ClassifierTrainer.weights(counts: data.categoryCounts, balance: balance)
         stepper = ExampleStepper(network: network, examples: examples.count, settings: settings)
+    }
+
+    /// Per-category loss weights for `balance`, with a mean of 1 over the examples.
+    public static func weights(counts: [Int], balance: ClassBalance) -> [Float] {
+        let total = Double(counts.reduce(0, +)), c = Double(counts.count)
+        switch balance {
+        case .none: return counts.map { _ in 1 }
+        case .weights: return counts.map { $0 > 0 ? Float(total / (c * Double($0))) : 1 }
+        case .sqrt:
+            let norm = total / counts.reduce(0.0) { $0 + Double($1).squareRoot() }
+            return counts.map { $0 > 0 ? Float(norm / Double($0).squareRoot()) : 1 }
+        }
     }
 
     public var optimizer: Optimizer { stepper.optimizer }
@@ -100,6 +114,11 @@ public final class ClassifierTrainer {
     public var epoch: Int { stepper.epoch }
     /// Steps per pass over the training examples.
     public var stepsPerEpoch: Int { stepper.stepsPerEpoch }
+    /// A factor on the learning rate, lowered when held-out loss stops improving (1 at first).
+    public var learningRateScale: Float {
+        get { stepper.rateScale }
+        set { stepper.rateScale = newValue }
+    }
 
     /// One update on the next mini-batch; returns its mean (weighted) loss in nats.
     @discardableResult

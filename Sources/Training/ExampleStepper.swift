@@ -22,6 +22,8 @@ final class ExampleStepper {
     private let gradients: [FloatBuffer]
     private(set) var position = 0
     private(set) var epoch = 0
+    /// A factor on the scheduled learning rate (lowered when held-out loss stops improving).
+    var rateScale: Float = 1
 
     init(network: ElmanNetwork, examples: Int, settings: TrainingSettings) {
         self.network = network
@@ -64,8 +66,8 @@ final class ExampleStepper {
         let mean = results.values.reduce(0, +) / count
         guard mean.isFinite else { throw .divergence(step: optimizer.step + 1) }
         settings.clipping.apply(to: sum)
-        optimizer.update(network.parameters, sum, rate: settings.schedule.rate(settings.optimizer.learningRate,
-                                                                                step: optimizer.step))
+        optimizer.update(network.parameters, sum,
+                         rate: rateScale * settings.schedule.rate(settings.optimizer.learningRate, step: optimizer.step))
         return mean
     }
 }

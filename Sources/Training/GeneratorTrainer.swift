@@ -80,6 +80,11 @@ public final class GeneratorTrainer {
     public var step: Int { stepper.optimizer.step }
     public var epoch: Int { stepper.epoch }
     public var stepsPerEpoch: Int { stepper.stepsPerEpoch }
+    /// A factor on the learning rate, lowered when held-out loss stops improving (1 at first).
+    public var learningRateScale: Float {
+        get { stepper.rateScale }
+        set { stepper.rateScale = newValue }
+    }
 
     /// One update; returns the batch's mean loss in nats per letter (end tokens included).
     @discardableResult

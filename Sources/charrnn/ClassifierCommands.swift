@@ -18,15 +18,18 @@ struct TrainClassifier: ParsableCommand {
             that SCHMIDT and Schmidt are one name) from a zero state; the decoder reads the final \
             state. A stratified, seeded --val-fraction of each category's names is held out; \
             every epoch the held-out loss decides the best model, which --out holds, and training \
-            stops early after --patience epochs without improvement. --balance weights (the \
-            default) weights each name's loss so that every category counts the same in total.
+            stops early after --patience epochs without improvement, and the learning rate is \
+            multiplied by --lr-decay after each epoch without one. --balance none (the default) \
+            trains on the plain mean loss; sqrt weights each name's loss by 1/√(its category's \
+            size), weights by 1/size, so that every category counts the same in total. On \
+            Corpora/names plain training scored best on both accuracy and macro-F1 (Models/README.md).
             """
     )
 
     @OptionGroup var options: NameModelOptions
 
-    @Option(help: "Class balance: weights (each category counts the same) or none.")
-    var balance: ClassBalance = .weights
+    @Option(help: "Class balance: none, sqrt (loss weights 1/√size) or weights (1/size: each category counts the same).")
+    var balance: ClassBalance = .none
 
     @Option(name: .customLong("case"), help: "lower (default) or preserve letter case.")
     var caseMapping: CaseMapping = .lower
@@ -101,7 +104,8 @@ struct TrainClassifier: ParsableCommand {
             improved: { epoch in
                 best = (epoch, latest!)
                 try ModelFile(network: network, metadata: try metadata(latest!, epoch)).write(to: out)
-            })
+            },
+            plateau: { options.decayed(&trainer.learningRateScale) })
         let stopped = outcome.rawValue
         guard let best else { throw CommandError("stopped before the first epoch ended; no model was written") }
         if outcome == .interrupted {

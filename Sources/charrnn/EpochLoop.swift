@@ -31,6 +31,10 @@ struct NameModelOptions: ParsableArguments {
     @Option(name: .customLong("max-time"), help: "Stop after this many seconds, keeping the best model.")
     var maxTime: Double?
 
+    @Option(name: .customLong("lr-decay"),
+            help: "Multiply the learning rate by this after each epoch without a better held-out loss (1: never).")
+    var lrDecay: Float = 0.5
+
     @Option(name: .customLong("batch-size"), help: "Names per batch.")
     var batchSize = 32
 
@@ -40,8 +44,8 @@ struct NameModelOptions: ParsableArguments {
     @Option(name: .customLong("val-fraction"), help: "Share of each category's names held out.")
     var valFraction = 0.1
 
-    @Option(name: .customLong("min-count"), help: "Letters seen fewer times become the unknown token.")
-    var minCount = 2
+    @Option(name: .customLong("min-count"), help: "Letters seen fewer times become the unknown token (1: keep every letter of the folder).")
+    var minCount = 1
 
     @Option(help: "Random seed (weights, split, order).")
     var seed: UInt64 = 0
@@ -60,6 +64,14 @@ struct NameModelOptions: ParsableArguments {
         }
         if !(valFraction > 0 && valFraction < 1) { throw ValidationError("--val-fraction must be in (0, 1)") }
         if !(lr > 0) { throw ValidationError("--lr must be positive") }
+        if !(lrDecay > 0 && lrDecay <= 1) { throw ValidationError("--lr-decay must be in (0, 1]") }
+    }
+
+    /// Lowers `scale` by --lr-decay; a note saying so, or nil when --lr-decay is 1.
+    func decayed(_ scale: inout Float) -> String? {
+        guard lrDecay < 1 else { return nil }
+        scale *= lrDecay
+        return "no better held-out loss: learning rate now \(lr * scale)"
     }
 
     /// Batch, threads, seed and Adam at --lr.
@@ -84,12 +96,13 @@ enum EpochOutcome: String {
 /// Runs up to `epochs` epochs of `stepsPerEpoch` steps; after each, `evaluate` gives the
 /// held-out loss and a line to print; `improved` is called (to save the model) whenever that
 /// loss is the best so far. Stops after `patience` epochs without improvement, at `maxTime`
-/// seconds, or on Ctrl-C / SIGTERM (between steps).
+/// seconds, or on Ctrl-C / SIGTERM (between steps). After an epoch without improvement that does
+/// not stop the loop, `plateau` is called (to lower the learning rate) and returns a note.
 ///
 /// - Returns: how it ended and the best epoch (nil if no epoch finished).
 func runEpochs(epochs: Int, stepsPerEpoch: Int, patience: Int, maxTime: Double?, started: Date,
                step: () throws -> Double, evaluate: () -> (loss: Double, summary: String),
-               improved: (_ epoch: Int) throws -> Void) throws -> (outcome: EpochOutcome, bestEpoch: Int?)
+               improved: (_ epoch: Int) throws -> Void, plateau: () -> String?) throws -> (outcome: EpochOutcome, bestEpoch: Int?)
 {
     var best: (loss: Double, epoch: Int)?
     var stalled = 0
@@ -112,6 +125,7 @@ func runEpochs(epochs: Int, stepsPerEpoch: Int, patience: Int, maxTime: Double?,
         } else {
             stalled += 1
             if stalled >= patience { return (.earlyStop, best?.epoch) }
+            if let note = plateau() { printNote(note) }
         }
     }
     return (.finished, best?.epoch)

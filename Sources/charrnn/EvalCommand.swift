@@ -24,7 +24,7 @@ struct Eval: ParsableCommand {
     @Option(help: "The text to score (language models).")
     var text: String?
 
-    @Option(help: "A folder of <Category>.txt names to score (name generators), each name ending with its end token.")
+    @Option(help: "A folder of <Category>.txt names to score: a name generator letter by letter (end token included), a classifier by accuracy and macro-F1.")
     var data: String?
 
     @Option(help: "With --data: the --seed of the held-out split to score (with --held-out).")
@@ -77,21 +77,24 @@ struct Eval: ParsableCommand {
         }
     }
 
-    /// A name generator on a folder: every name (or the held-out split) scored letter by letter,
-    /// end token included.
+    /// A name model on a folder: every name, or the held-out split of `--seed` and `--held-out`
+    /// (as train-classifier and train-generator split it with --seed and --val-fraction).
     private func evaluateNames(_ file: ModelFile, folder path: String) throws {
         let metadata = file.metadata
-        guard metadata.task == .conditionalGenerator, let end = metadata.endToken else {
-            throw CommandError("\(model): a \(metadata.task.rawValue) model; eval --data needs a name generator")
+        guard metadata.task == .conditionalGenerator || metadata.task == .classifier else {
+            throw CommandError("\(model): a \(metadata.task.rawValue) model; eval --data needs a name generator or classifier")
         }
         let folder = try NamesFolder(path: path, caseMapping: CaseMapping(rawValue: metadata.textCase.rawValue) ?? .preserve)
         guard folder.categories == metadata.categories else {
             throw CommandError("\(path): its categories (\(folder.categories.joined(separator: ", "))) are not the model's "
                 + "(\(metadata.categories.joined(separator: ", ")))")
         }
-        let vocabulary = try Vocabulary(tokens: metadata.vocab, unknownToken: metadata.unknownToken, endToken: end)
+        let vocabulary = try Vocabulary(tokens: metadata.vocab, unknownToken: metadata.unknownToken, endToken: metadata.endToken)
         var names = folder.encoded(with: vocabulary)
         if let heldOut { names = names.subset(names.stratifiedSplit(heldOut: heldOut, seed: seed).heldOut) }
+        guard metadata.task == .conditionalGenerator, let end = metadata.endToken else {
+            return try reportClassifier(file, names: names, folder: path)
+        }
         let (nats, count) = evaluateGenerator(file.network, data: names, endToken: Int32(end))
         let result = EvalResult(tokens: count, natsPerToken: nats, bitsPerToken: nats / log(2), perplexity: exp(nats))
         if format == .json {
@@ -100,6 +103,23 @@ struct Eval: ParsableCommand {
             var out = OutputStream.standardOutput()
             out.append(String(format: "%@: %d names, %d letters scored (end tokens included), %.4f nats/letter, "
                               + "%.4f bits/letter, perplexity %.3f\n", path, names.count, count, nats, nats / log(2), exp(nats)))
+            out.flush()
+        }
+    }
+
+    /// A classifier on labelled names: accuracy, macro-F1 and mean cross-entropy.
+    private func reportClassifier(_ file: ModelFile, names: LabeledSequences, folder path: String) throws {
+        let report = ClassificationReport(probabilities: classify(file.network, sequences: names.sequences),
+                                          labels: names.labels, categoryCount: file.metadata.categories.count)
+        if format == .json {
+            printJSON(["names": .number(Double(report.count)), "accuracy": .number(report.accuracy),
+                       "macro_f1": .number(report.macroF1), "majority_baseline": .number(report.majorityBaseline),
+                       "nats": .number(report.loss)] as [String: JSONValue])
+        } else {
+            var out = OutputStream.standardOutput()
+            out.append(String(format: "%@: %d names, accuracy %.4f, macro-F1 %.4f (always the most common category: "
+                              + "%.4f), %.4f nats/name\n", path, report.count, report.accuracy, report.macroF1,
+                              report.majorityBaseline, report.loss))
             out.flush()
         }
     }

@@ -177,7 +177,9 @@ struct Generate: ParsableCommand {
             if streaming {
                 out.append(texts[0].hasSuffix("\n") ? "" : "\n")
             } else {
-                out.append(texts.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined(separator: "\n"))
+                // Names one per line; texts separated by a blank line.
+                let separator = vocabulary.endToken != nil ? "" : "\n"
+                out.append(texts.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined(separator: separator))
             }
             out.flush()
         }

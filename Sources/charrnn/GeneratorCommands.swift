@@ -69,7 +69,8 @@ struct TrainGenerator: ParsableCommand {
                                "val_fraction": .number(options.valFraction), "held_out_bits_per_letter": .number(latest / log(2)),
                                "seconds": .number(Date().timeIntervalSince(started))])
                 try ModelFile(network: network, metadata: metadata).write(to: out)
-            })
+            },
+            plateau: { options.decayed(&trainer.learningRateScale) })
         guard let best else { throw CommandError("stopped before the first epoch ended; no model was written") }
         if outcome == .interrupted {
             printNote("interrupted: \(out) holds the best model (epoch \(best.epoch))")

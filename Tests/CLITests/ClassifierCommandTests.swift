@@ -47,6 +47,12 @@ struct ClassifierCommandTests {
         #expect(trained.contains { ($0["categories"] as? [String]) == ["German", "Russian"] && $0["name"] as? String == "borov" }
             || heldOut.contains { ($0["categories"] as? [String]) == ["German", "Russian"] })
         _ = keep
+        // eval --data rebuilds the same held-out split from --seed and scores it the same.
+        let eval = try charrnn(["eval", "--model", model, "--data", folder, "--held-out", "0.2", "--format", "json"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        let scored = try #require(try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Double])
+        #expect(scored["names"] == Double(heldOut.count))
+        #expect(scored["accuracy"] == accuracy && scored["macro_f1"] == summary["macro_f1"] as? Double)
 
         let classify = try charrnn(["classify", "--model", model, "Ivanov", "Gomez", "Zimmermann", "--top", "2",
                                     "--format", "json"])

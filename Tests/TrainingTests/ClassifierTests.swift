@@ -69,6 +69,21 @@ struct ClassifierTests {
         #expect(trainer.epoch == 11 || trainer.epoch == 12)
     }
 
+    @Test func balanceWeightsHaveMeanOneOverTheExamples() {
+        let counts = [400, 100, 25]
+        let total = Float(counts.reduce(0, +))
+        for balance in ClassBalance.allCases {
+            let w = ClassifierTrainer.weights(counts: counts, balance: balance)
+            let mean = zip(counts, w).reduce(Float(0)) { $0 + Float($1.0) * $1.1 } / total
+            #expect(abs(mean - 1) < 1e-5, "\(balance): mean weight \(mean)")
+            switch balance {
+            case .none: #expect(w == [1, 1, 1])
+            case .sqrt: #expect(abs(w[1] / w[0] - 2) < 1e-5 && abs(w[2] / w[0] - 4) < 1e-5, "\(w)")
+            case .weights: #expect(abs(w[1] / w[0] - 4) < 1e-5 && abs(w[2] / w[0] - 16) < 1e-5, "\(w)")
+            }
+        }
+    }
+
     @Test func sameSeedSameThreadsSameWeights() throws {
         let a = Self.trainer(threads: 2), b = Self.trainer(threads: 2)
         for _ in 0..<10 {
