@@ -5,14 +5,21 @@ import Foundation
 import Testing
 import TestSupport
 
-/// One row of Models/scores.json: a shipped model's score on the first `max_tokens` tokens of
-/// the part of `text` that `train --val-fraction held_out` held out (`charrnn eval --held-out`).
+/// One row of Models/scores.json: a shipped model's score on what training held out. A language
+/// model has a `text` and is scored on the first `max_tokens` tokens of the part of it that
+/// `train --val-fraction held_out` held out (`charrnn eval --held-out`); a name model has a
+/// `data` folder and is scored on the names that `--val-fraction held_out` (seed 0) held out
+/// (`charrnn eval --data --held-out`): bits per letter for a generator, accuracy and macro-F1
+/// for a classifier.
 struct ShippedScore: Codable, Sendable, CustomStringConvertible {
     var model: String
-    var text: String
+    var text: String?
+    var data: String?
     var held_out: Double
-    var max_tokens: Int
-    var bits_per_token: Double
+    var max_tokens: Int?
+    var bits_per_token: Double?
+    var accuracy: Double?
+    var macro_f1: Double?
 
     var description: String { model }
 
@@ -28,16 +35,43 @@ struct ShippedModelTests {
         let model = packageRoot + "/Models/" + score.model
         let size = try #require(try FileManager.default.attributesOfItem(atPath: model)[.size] as? Int)
         #expect(size <= 25_000_000, "\(score.model) is \(size) bytes; shipped models stay within 25 MB")
-        let text = score.text.hasPrefix("/") ? score.text : packageRoot + "/" + score.text
-        #expect(FileManager.default.fileExists(atPath: text), "\(text) is missing: the held-out slice is rebuilt from it")
-        let run = try charrnn(["eval", "--model", model, "--text", text, "--held-out", String(score.held_out),
-                               "--max-tokens", String(score.max_tokens), "--format", "json"])
+        let source = try #require(score.text ?? score.data, "\(score.model): a score needs a text or a data folder")
+        let path = source.hasPrefix("/") ? source : packageRoot + "/" + source
+        #expect(FileManager.default.fileExists(atPath: path), "\(path) is missing: the held-out part is rebuilt from it")
+        var arguments = ["eval", "--model", model, "--held-out", String(score.held_out), "--format", "json"]
+        arguments += score.text != nil ? ["--text", path] : ["--data", path]
+        if let maxTokens = score.max_tokens { arguments += ["--max-tokens", String(maxTokens)] }
+        let run = try charrnn(arguments)
         #expect(run.status == 0, "\(run.stderr)")
         let result = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Double])
-        #expect(result["tokens"] == Double(score.max_tokens - 1))
-        let bits = try #require(result["bits_per_token"])
-        // Float32 sums in a different order (another kernel set) move the score by far less.
-        #expect(abs(bits - score.bits_per_token) < 1e-4, "\(score.model): \(bits) bits/token, documented \(score.bits_per_token)")
+        if let maxTokens = score.max_tokens { #expect(result["tokens"] == Double(maxTokens - 1)) }
+        // Float32 sums in a different order (another kernel set) move a score by far less.
+        for (key, documented) in [("bits_per_token", score.bits_per_token), ("accuracy", score.accuracy),
+                                  ("macro_f1", score.macro_f1)] {
+            guard let documented else { continue }
+            let measured = try #require(result[key], "\(score.model): eval gave no \(key)")
+            #expect(abs(measured - documented) < 1e-4, "\(score.model): \(key) \(measured), documented \(documented)")
+        }
+    }
+
+    @Test func namesModelsAnswerInTheRightLanguage() throws {
+        let classify = try charrnn(["classify", "--model", packageRoot + "/Models/names-classifier.safetensors",
+                                    "Schmidt", "王伟", "Ivanov", "--format", "json"])
+        #expect(classify.status == 0, "\(classify.stderr)")
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(classify.stdout.utf8)) as? [[String: Any]])
+        let best = items.map { (($0["predictions"] as? [[String: Any]])?.first?["category"] as? String) }
+        #expect(best == ["German", "Chinese", "Russian"])
+        let generator = packageRoot + "/Models/names-generator.safetensors"
+        let russian = try charrnn(["generate", "--model", generator, "--category", "Russian", "--seed", "Ro",
+                                   "--samples", "5", "--rng-seed", "1"])
+        #expect(russian.status == 0, "\(russian.stderr)")
+        let names = russian.stdout.split(separator: "\n")
+        #expect(russian.stdout.split(separator: "\n", omittingEmptySubsequences: false).count == 6, "one name per line")
+        #expect(names.count == 5 && names.allSatisfy { $0.hasPrefix("Ro") && $0.count <= 20 }, "\(names)")
+        let korean = try charrnn(["generate", "--model", generator, "--category", "Korean", "--samples", "5",
+                                  "--rng-seed", "1"])
+        #expect(korean.stdout.unicodeScalars.filter { $0.properties.isAlphabetic }
+            .allSatisfy { (0xAC00...0xD7A3).contains($0.value) }, "Korean names are in Hangul: \(korean.stdout)")
     }
 
     @Test func tangModelWritesQuatrainsAndAcrostics() throws {
