@@ -1,5 +1,7 @@
 // MARK: - Row and element operations of the RNN: biases, one-hot gathers, tanh, softmax
 
+import CKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -52,12 +54,13 @@ public func scatterAddRows(
     }
 }
 
-/// x = tanh(x), elementwise.
-public func tanhInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    for i in 0..<count { x[i] = tanhf(x[i]) }
+/// x = tanh(x), elementwise, within 2 ulp (vectorized exp and polynomials; see CKPointwise.h).
+public func tanhInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, kernels: KernelSet = .current) {
+    ck_tanh(kernels.isa, count, x, x)
 }
 
-/// out = dh ⊙ (1 − h²): the gradient through h = tanh(pre), given h.
+/// out = dh ⊙ (1 − h²): the gradient through h = tanh(pre), given h. (Memory-bound: the compiler
+/// vectorizes this loop as well as a C kernel would.)
 public func tanhBackward(
     _ dh: UnsafePointer<Float>, _ h: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int
 ) {
@@ -72,45 +75,35 @@ public func tanhBackward(
 ///   - targets: the right column of each row.
 ///   - gradient: if given, receives (softmax − one-hot) · `scale` for each row (same layout as
 ///     logits): the gradient of `scale` × the summed loss. It may be the logits themselves.
+///   - kernels: the variant of the row kernel to use (tests run each one).
 /// - Returns: the summed loss −Σ log softmax(logits)[target], in nats, accumulated in Double.
+/// - Complexity: one exp per logit.
 @discardableResult
 public func softmaxCrossEntropy(
     logits: UnsafePointer<Float>, rows: Int, columns: Int, ldl: Int, targets: UnsafePointer<Int32>,
-    gradient: UnsafeMutablePointer<Float>?, scale: Float
+    gradient: UnsafeMutablePointer<Float>?, scale: Float, kernels: KernelSet = .current
 ) -> Double {
     var total = 0.0
     for r in 0..<rows {
         let row = logits + r &* ldl
-        var maximum = -Float.infinity
-        for j in 0..<columns { maximum = max(maximum, row[j]) }
         let target = Int(targets[r])
         let targetLogit = row[target]  // read first: the gradient may overwrite the logits
-        var sum: Float = 0
-        if let gradient {
-            // One exp per element: keep exp(x − max) in the gradient row, then normalize it.
-            let g = gradient + r &* ldl
-            for j in 0..<columns {
-                let e = expf(row[j] - maximum)
-                g[j] = e
-                sum += e
-            }
-            let factor = scale / sum
-            for j in 0..<columns { g[j] *= factor }
-            g[target] -= scale
-        } else {
-            for j in 0..<columns { sum += expf(row[j] - maximum) }
-        }
-        total -= Double(targetLogit - maximum - logf(sum))
+        let g = gradient.map { $0 + r &* ldl }
+        // The row kernel leaves softmax · scale in g and returns Σ exp(logit − max).
+        var maximum: Float = 0
+        let sum = ck_softmax_row(kernels.isa, columns, row, g, scale, &maximum)
+        g?[target] -= scale
+        // −log softmax[target] = max + log Σ exp(logit − max) − logit[target].
+        total += Double(maximum) - Double(targetLogit) + log(sum)
     }
     return total
 }
 
 /// log softmax of one row of `count` logits, into out: logits − max − log Σ exp(logits − max).
-public func logSoftmax(_ logits: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
-    var maximum = -Float.infinity
-    for j in 0..<count { maximum = max(maximum, logits[j]) }
-    var sum: Float = 0
-    for j in 0..<count { sum += expf(logits[j] - maximum) }
-    let logSum = logf(sum)
+public func logSoftmax(
+    _ logits: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>, kernels: KernelSet = .current
+) {
+    var maximum: Float = 0
+    let logSum = Float(log(ck_softmax_row(kernels.isa, count, logits, nil, 0, &maximum)))
     for j in 0..<count { out[j] = logits[j] - maximum - logSum }
 }
