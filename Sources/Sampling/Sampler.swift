@@ -123,6 +123,11 @@ public func sampleToken(
 ) -> Int {
     checkArguments(logits: logits, settings: settings, mask: mask)
     if settings.temperature == 0 { return greedyChoice(logits: logits, mask: mask) }
+    if settings.topK == nil && (settings.topP ?? 1) >= 1,
+       let id = drawFromSoftmax(logits: logits, temperature: Double(settings.temperature), mask: mask, using: &rng)
+    {
+        return id
+    }
     let p = distribution(logits: logits, settings: settings, mask: mask)
     let u = Double(rng.next() >> 11) * 0x1p-53
     var cumulative = 0.0
@@ -193,6 +198,39 @@ private func greedyChoice(logits: UnsafeBufferPointer<Float>, mask: TokenMask?) 
         if best < 0 || value > bestValue { (best, bestValue) = (id, value) }
     }
     return best
+}
+
+/// The common case, temperature only (no top-k or top-p), in one pass over the logits with no
+/// arrays but one scratch buffer: the same probabilities as `distribution` (each exp, the total
+/// and the cumulative sums in the same order), so the same draw. Returns nil, leaving `rng`
+/// untouched, when the largest allowed z is infinite (the general path handles that).
+private func drawFromSoftmax(
+    logits: UnsafeBufferPointer<Float>, temperature: Double, mask: TokenMask?, using rng: inout some RandomNumberGenerator
+) -> Int? {
+    let count = logits.count
+    let allowed = { (id: Int) -> Bool in mask?.contains(id) ?? true }
+    let z = { (id: Int) -> Double in logits[id].isNaN ? -.infinity : Double(logits[id]) / temperature }
+    var largest = -Double.infinity
+    for id in 0..<count where allowed(id) { largest = max(largest, z(id)) }
+    guard largest.isFinite else { return nil }
+    return withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { e in
+        var total = 0.0
+        for id in 0..<count {
+            e[id] = allowed(id) ? exp(z(id) - largest) : 0
+            total += e[id]
+        }
+        let u = Double(rng.next() >> 11) * 0x1p-53
+        var cumulative = 0.0
+        var last = 0
+        for id in 0..<count {
+            let q = e[id] / total
+            guard q > 0 else { continue }
+            cumulative += q
+            last = id
+            if u < cumulative { return id }
+        }
+        return last
+    }
 }
 
 /// Temperature → top-k → softmax → top-p → renormalize; temperature > 0.

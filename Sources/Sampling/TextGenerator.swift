@@ -29,12 +29,14 @@ public final class TextGenerator {
     /// categories come before the letters in the input.
     private let condition: (category: Int32, count: Int32)?
 
-    public init(network: ElmanNetwork, samples: Int, category: (index: Int, count: Int)? = nil) {
+    /// - Parameter threads: threads for the decoder of a large vocabulary (see
+    ///   `Workspace.prepareForInference`); the text does not depend on it.
+    public init(network: ElmanNetwork, samples: Int, category: (index: Int, count: Int)? = nil, threads: Int = 1) {
         self.network = network
         self.samples = samples
         condition = category.map { (Int32($0.index), Int32($0.count)) }
         workspace = Workspace(shape: network.shape, batch: samples, steps: 1)
-        workspace.prepareForInference(network)
+        workspace.prepareForInference(network, threads: threads)
         state = HiddenState(layers: network.shape.layers, batch: samples, hiddenSize: network.shape.hiddenSize)
     }
 

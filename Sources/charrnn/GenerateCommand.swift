@@ -46,6 +46,9 @@ struct Generate: ParsableCommand {
     @Option(help: "How many samples to write.")
     var samples = 1
 
+    @Option(help: "Threads for the output layer of a large vocabulary (default: all cores); the text does not depend on it.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
     @Option(name: .customLong("rng-seed"), help: "Random seed: the same seed gives the same text.")
     var rngSeed: UInt64?
 
@@ -71,6 +74,7 @@ struct Generate: ParsableCommand {
         if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
         if length < 1 { throw ValidationError("--length must be at least 1") }
         if samples < 1 { throw ValidationError("--samples must be at least 1") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let form, form != 5 && form != 7 { throw ValidationError("--form is 5 or 7") }
         if let lines, lines < 1 { throw ValidationError("--lines must be at least 1") }
     }
@@ -140,7 +144,7 @@ struct Generate: ParsableCommand {
 
         // Prime: a name generator with its start marker (the end token); a text model with a
         // paragraph break (the start of a poem or chapter). Then the seed.
-        let generator = TextGenerator(network: file.network, samples: samples, category: condition)
+        let generator = TextGenerator(network: file.network, samples: samples, category: condition, threads: threads)
         if let end = vocabulary.endToken {
             generator.prime([Int32(end)])
         } else if let newline = vocabulary.id(of: "\n") {

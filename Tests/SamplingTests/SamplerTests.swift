@@ -129,6 +129,38 @@ struct SamplerTests {
         }
     }
 
+    /// With temperature only, the sampler takes a one-pass route; it must draw exactly the token
+    /// that walking `probabilities` (the general route) gives, for any u, mask and logits.
+    @Test func theTemperatureOnlyRouteDrawsWhatTheDistributionSays() {
+        var source = SeededGenerator(seed: 11)
+        for trial in 0..<300 {
+            let count = [1, 2, 7, 65, 300][trial % 5]
+            let logits: [Float] = (0..<count).map { _ in
+                let x = source.uniform(-12, 12)
+                return x > 11 ? -.infinity : x < -11.5 ? .nan : x
+            }
+            var mask: TokenMask? = nil
+            if trial % 3 == 0 {
+                var m = TokenMask.all(count: count)
+                for id in 0..<count where id % 4 == 1 && count > 1 { m.remove(id) }
+                mask = m
+            }
+            let settings = SamplingSettings(temperature: [0.3, 0.8, 1, 2.5][trial % 4])
+            let p = probabilities(logits: logits, settings: settings, mask: mask)
+            for u in [0.0, Double(source.uniform(0, 1)), Double(source.uniform(0, 1)), 1 - 0x1p-53] {
+                var rng = FixedGenerator(u: u)
+                let drawn = sampleToken(logits: logits, settings: settings, mask: mask, using: &rng)
+                var cumulative = 0.0, expected = -1
+                for (id, q) in p.enumerated() where q > 0 {
+                    cumulative += q
+                    expected = id
+                    if Double(FixedGenerator(u: u).value >> 11) * 0x1p-53 < cumulative { break }
+                }
+                #expect(drawn == expected, "trial \(trial), u = \(u)")
+            }
+        }
+    }
+
     @Test func oneRandomNumberPerTokenAndTheSameSeedGivesTheSameTokens() {
         let logits: [Float] = (0..<50).map { Float($0 % 7) * 0.3 }
         let settings = [SamplingSettings(), SamplingSettings(temperature: 1.3, topK: 5),
