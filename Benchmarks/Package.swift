@@ -16,5 +16,12 @@ let package = Package(
             name: "kernel-speed",
             dependencies: [.product(name: "Tensor", package: "charrnn")]
         ),
+        .executableTarget(
+            name: "pointwise-speed",
+            dependencies: [.product(name: "Tensor", package: "charrnn")]
+        ),
+        // Independent FMA chains per instruction set (target attributes), for fma-peak.
+        .target(name: "CFMAPeak"),
+        .executableTarget(name: "fma-peak", dependencies: ["CFMAPeak"]),
     ]
 )
