@@ -77,22 +77,13 @@ public enum ClassBalance: String, Codable, CaseIterable, Sendable {
 
 /// Trains an `ElmanNetwork` as a classifier: shuffled mini-batches of sequences of different
 /// lengths (held states past each end), the decoder on each sequence's final state.
-public final class ClassifierTrainer {
-    public let network: ElmanNetwork
-    public let data: LabeledSequences
-    public let settings: TrainingSettings
+public final class ClassifierTrainer: ExampleTrainer {
     /// The per-category loss weights in use (all 1 without balancing).
     public let weights: [Float]
-    private let examples: [(sequence: Int, category: Int32)]
-    private let stepper: ExampleStepper
 
     public init(network: ElmanNetwork, data: LabeledSequences, settings: TrainingSettings, balance: ClassBalance) {
-        self.network = network
-        self.data = data
-        self.settings = settings
-        examples = data.examples
         weights = ClassifierTrainer.weights(counts: data.categoryCounts, balance: balance)
-        stepper = ExampleStepper(network: network, examples: examples.count, settings: settings)
+        super.init(network: network, data: data, settings: settings)
     }
 
     /// Per-category loss weights for `balance`, with a mean of 1 over the examples.
@@ -105,19 +96,6 @@ public final class ClassifierTrainer {
             let norm = total / counts.reduce(0.0) { $0 + Double($1).squareRoot() }
             return counts.map { $0 > 0 ? Float(norm / Double($0).squareRoot()) : 1 }
         }
-    }
-
-    public var optimizer: Optimizer { stepper.optimizer }
-    /// Updates made so far.
-    public var step: Int { stepper.optimizer.step }
-    /// Completed passes over the training examples.
-    public var epoch: Int { stepper.epoch }
-    /// Steps per pass over the training examples.
-    public var stepsPerEpoch: Int { stepper.stepsPerEpoch }
-    /// A factor on the learning rate, lowered when held-out loss stops improving (1 at first).
-    public var learningRateScale: Float {
-        get { stepper.rateScale }
-        set { stepper.rateScale = newValue }
     }
 
     /// One update on the next mini-batch; returns its mean (weighted) loss in nats.

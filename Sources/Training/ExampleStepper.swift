@@ -71,3 +71,34 @@ final class ExampleStepper {
         return mean
     }
 }
+
+/// What the name models' trainers share: the network, the labelled names, the settings, and the
+/// stepper that serves their shuffled batches and makes the update. A subclass adds `trainStep`.
+public class ExampleTrainer {
+    public let network: ElmanNetwork
+    public let data: LabeledSequences
+    public let settings: TrainingSettings
+    let examples: [(sequence: Int, category: Int32)]
+    let stepper: ExampleStepper
+
+    init(network: ElmanNetwork, data: LabeledSequences, settings: TrainingSettings) {
+        self.network = network
+        self.data = data
+        self.settings = settings
+        examples = data.examples
+        stepper = ExampleStepper(network: network, examples: examples.count, settings: settings)
+    }
+
+    public var optimizer: Optimizer { stepper.optimizer }
+    /// Updates made so far.
+    public var step: Int { stepper.optimizer.step }
+    /// Completed passes over the training examples.
+    public var epoch: Int { stepper.epoch }
+    /// Steps per pass over the training examples.
+    public var stepsPerEpoch: Int { stepper.stepsPerEpoch }
+    /// A factor on the learning rate, lowered when held-out loss stops improving (1 at first).
+    public var learningRateScale: Float {
+        get { stepper.rateScale }
+        set { stepper.rateScale = newValue }
+    }
+}

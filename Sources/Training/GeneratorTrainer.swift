@@ -59,31 +59,12 @@ public func evaluateGenerator(_ network: ElmanNetwork, data: LabeledSequences, e
 
 /// Trains an `ElmanNetwork` as a conditional generator of names: shuffled mini-batches of names,
 /// each a padded sequence, split across threads.
-public final class GeneratorTrainer {
-    public let network: ElmanNetwork
-    public let data: LabeledSequences
-    public let settings: TrainingSettings
+public final class GeneratorTrainer: ExampleTrainer {
     public let endToken: Int32
-    private let examples: [(sequence: Int, category: Int32)]
-    private let stepper: ExampleStepper
 
     public init(network: ElmanNetwork, data: LabeledSequences, endToken: Int32, settings: TrainingSettings) {
-        self.network = network
-        self.data = data
         self.endToken = endToken
-        self.settings = settings
-        examples = data.examples
-        stepper = ExampleStepper(network: network, examples: examples.count, settings: settings)
-    }
-
-    public var optimizer: Optimizer { stepper.optimizer }
-    public var step: Int { stepper.optimizer.step }
-    public var epoch: Int { stepper.epoch }
-    public var stepsPerEpoch: Int { stepper.stepsPerEpoch }
-    /// A factor on the learning rate, lowered when held-out loss stops improving (1 at first).
-    public var learningRateScale: Float {
-        get { stepper.rateScale }
-        set { stepper.rateScale = newValue }
+        super.init(network: network, data: data, settings: settings)
     }
 
     /// One update; returns the batch's mean loss in nats per letter (end tokens included).
