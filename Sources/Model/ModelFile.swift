@@ -31,10 +31,10 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible, Sendable 
 
 /// A model as stored in a file: the network and what it means (task, vocabulary, categories).
 public struct ModelFile: Sendable {
-    public var network: ElmanNetwork
+    public var network: RecurrentNetwork
     public var metadata: ModelMetadata
 
-    public init(network: ElmanNetwork, metadata: ModelMetadata) {
+    public init(network: RecurrentNetwork, metadata: ModelMetadata) {
         self.network = network
         self.metadata = metadata
     }
@@ -85,7 +85,7 @@ public struct ModelFile: Sendable {
                 throw .file(error)
             }
         }
-        self.init(network: ElmanNetwork(shape: shape, parameters: parameters), metadata: metadata)
+        self.init(network: RecurrentNetwork(shape: shape, parameters: parameters), metadata: metadata)
     }
 
     /// The safetensors form: PyTorch's tensor names and shapes, metadata under `charrnn`.

@@ -18,7 +18,7 @@ public enum GenerationError: Error, Equatable, CustomStringConvertible, Sendable
 /// the hidden state, then draws one token per stream per step with `sampleToken`, within the
 /// constraints of an optional `VerseForm`.
 public final class TextGenerator {
-    public let network: ElmanNetwork
+    public let network: RecurrentNetwork
     public let samples: Int
     private let workspace: Workspace
     private let state: HiddenState
@@ -31,7 +31,7 @@ public final class TextGenerator {
 
     /// - Parameter threads: threads for the decoder of a large vocabulary (see
     ///   `Workspace.prepareForInference`); the text does not depend on it.
-    public init(network: ElmanNetwork, samples: Int, category: (index: Int, count: Int)? = nil, threads: Int = 1) {
+    public init(network: RecurrentNetwork, samples: Int, category: (index: Int, count: Int)? = nil, threads: Int = 1) {
         self.network = network
         self.samples = samples
         condition = category.map { (Int32($0.index), Int32($0.count)) }

@@ -75,13 +75,13 @@ public enum ClassBalance: String, Codable, CaseIterable, Sendable {
     case none
 }
 
-/// Trains an `ElmanNetwork` as a classifier: shuffled mini-batches of sequences of different
+/// Trains an `RecurrentNetwork` as a classifier: shuffled mini-batches of sequences of different
 /// lengths (held states past each end), the decoder on each sequence's final state.
 public final class ClassifierTrainer: ExampleTrainer {
     /// The per-category loss weights in use (all 1 without balancing).
     public let weights: [Float]
 
-    public init(network: ElmanNetwork, data: LabeledSequences, settings: TrainingSettings, balance: ClassBalance) {
+    public init(network: RecurrentNetwork, data: LabeledSequences, settings: TrainingSettings, balance: ClassBalance) {
         weights = ClassifierTrainer.weights(counts: data.categoryCounts, balance: balance)
         super.init(network: network, data: data, settings: settings)
     }
@@ -112,7 +112,7 @@ public final class ClassifierTrainer: ExampleTrainer {
 }
 
 /// The summed loss of some examples as one padded batch, accumulating gradients when given.
-func classifierBatchLoss(_ network: ElmanNetwork, data: LabeledSequences, items: [(sequence: Int, category: Int32)],
+func classifierBatchLoss(_ network: RecurrentNetwork, data: LabeledSequences, items: [(sequence: Int, category: Int32)],
                          weights: [Float]?, gradients: FloatBuffer?, lossScale: Float) -> Double
 {
     guard !items.isEmpty else { return 0 }
@@ -131,7 +131,7 @@ func classifierBatchLoss(_ network: ElmanNetwork, data: LabeledSequences, items:
 // MARK: - Predictions and scores
 
 /// The category probabilities of each sequence (softmax of the classifier's logits).
-public func classify(_ network: ElmanNetwork, sequences: [[Int32]], batchSize: Int = 64) -> [[Double]] {
+public func classify(_ network: RecurrentNetwork, sequences: [[Int32]], batchSize: Int = 64) -> [[Double]] {
     var result: [[Double]] = []
     result.reserveCapacity(sequences.count)
     for start in stride(from: 0, to: sequences.count, by: batchSize) {

@@ -14,7 +14,7 @@ final class Slots: @unchecked Sendable {
 /// a batch, its loss computed on up to `settings.threads` threads, each with its own gradient
 /// buffer, summed in a fixed order (so a seed and thread count repeat a run exactly).
 final class ExampleStepper {
-    let network: ElmanNetwork
+    let network: RecurrentNetwork
     let settings: TrainingSettings
     let optimizer: Optimizer
     private var order: [Int]
@@ -25,7 +25,7 @@ final class ExampleStepper {
     /// A factor on the scheduled learning rate (lowered when held-out loss stops improving).
     var rateScale: Float = 1
 
-    init(network: ElmanNetwork, examples: Int, settings: TrainingSettings) {
+    init(network: RecurrentNetwork, examples: Int, settings: TrainingSettings) {
         self.network = network
         self.settings = settings
         optimizer = Optimizer(settings.optimizer, count: network.parameterCount)
@@ -75,13 +75,13 @@ final class ExampleStepper {
 /// What the name models' trainers share: the network, the labelled names, the settings, and the
 /// stepper that serves their shuffled batches and makes the update. A subclass adds `trainStep`.
 public class ExampleTrainer {
-    public let network: ElmanNetwork
+    public let network: RecurrentNetwork
     public let data: LabeledSequences
     public let settings: TrainingSettings
     let examples: [(sequence: Int, category: Int32)]
     let stepper: ExampleStepper
 
-    init(network: ElmanNetwork, data: LabeledSequences, settings: TrainingSettings) {
+    init(network: RecurrentNetwork, data: LabeledSequences, settings: TrainingSettings) {
         self.network = network
         self.data = data
         self.settings = settings

@@ -29,7 +29,7 @@ public func generatorBatch(_ data: LabeledSequences, items: [(sequence: Int, cat
 
 /// The summed cross-entropy (nats) of some names under a conditional generator, and how many
 /// letters (end tokens included) it scored; accumulates gradients when given.
-func generatorLoss(_ network: ElmanNetwork, data: LabeledSequences, items: [(sequence: Int, category: Int32)],
+func generatorLoss(_ network: RecurrentNetwork, data: LabeledSequences, items: [(sequence: Int, category: Int32)],
                    endToken: Int32, gradients: FloatBuffer?, lossScale: Float) -> (loss: Double, count: Int)
 {
     guard !items.isEmpty else { return (0, 0) }
@@ -43,7 +43,7 @@ func generatorLoss(_ network: ElmanNetwork, data: LabeledSequences, items: [(seq
 
 /// The mean cross-entropy in nats per letter (end tokens included) of names under a
 /// conditional generator, each name under each of its categories.
-public func evaluateGenerator(_ network: ElmanNetwork, data: LabeledSequences, endToken: Int32, batchSize: Int = 64)
+public func evaluateGenerator(_ network: RecurrentNetwork, data: LabeledSequences, endToken: Int32, batchSize: Int = 64)
     -> (nats: Double, count: Int)
 {
     let items = data.examples
@@ -57,12 +57,12 @@ public func evaluateGenerator(_ network: ElmanNetwork, data: LabeledSequences, e
     return (count == 0 ? 0 : total / Double(count), count)
 }
 
-/// Trains an `ElmanNetwork` as a conditional generator of names: shuffled mini-batches of names,
+/// Trains an `RecurrentNetwork` as a conditional generator of names: shuffled mini-batches of names,
 /// each a padded sequence, split across threads.
 public final class GeneratorTrainer: ExampleTrainer {
     public let endToken: Int32
 
-    public init(network: ElmanNetwork, data: LabeledSequences, endToken: Int32, settings: TrainingSettings) {
+    public init(network: RecurrentNetwork, data: LabeledSequences, endToken: Int32, settings: TrainingSettings) {
         self.endToken = endToken
         super.init(network: network, data: data, settings: settings)
     }

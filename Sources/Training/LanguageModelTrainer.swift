@@ -24,13 +24,13 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public init() {}
 }
 
-/// Trains an `ElmanNetwork` as a language model on batches from a `TextBatcher`.
+/// Trains an `RecurrentNetwork` as a language model on batches from a `TextBatcher`.
 ///
 /// With `threads` > 1 the B streams are split into that many groups, each run forward and
 /// backward on its own thread with its own activations and gradients; the gradients are summed
 /// in a fixed order, so a run is reproducible for a given thread count.
 public final class LanguageModelTrainer {
-    public let network: ElmanNetwork
+    public let network: RecurrentNetwork
     public let settings: TrainingSettings
     public let optimizer: Optimizer
     public var batcher: TextBatcher
@@ -52,7 +52,7 @@ public final class LanguageModelTrainer {
         }
     }
 
-    public init(network: ElmanNetwork, settings: TrainingSettings, batcher: TextBatcher) {
+    public init(network: RecurrentNetwork, settings: TrainingSettings, batcher: TextBatcher) {
         self.network = network
         self.settings = settings
         self.batcher = batcher
@@ -141,7 +141,7 @@ public final class LanguageModelTrainer {
 ///   - chunk: steps run per forward pass; the state is carried between chunks, so the result
 ///     does not depend on it (beyond float rounding).
 /// - Returns: the mean loss and the number of scored tokens (N − 1).
-public func evaluateLanguageModel(_ network: ElmanNetwork, tokens: [Int32], chunk: Int = 256) -> (nats: Double, count: Int) {
+public func evaluateLanguageModel(_ network: RecurrentNetwork, tokens: [Int32], chunk: Int = 256) -> (nats: Double, count: Int) {
     let scored = tokens.count - 1
     guard scored > 0 else { return (0, 0) }
     let state = HiddenState(layers: network.shape.layers, batch: 1, hiddenSize: network.shape.hiddenSize)

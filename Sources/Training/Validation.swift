@@ -34,7 +34,7 @@ public func validationStart(tokens: [Int32], fraction: Double, newline: Int32?) 
 /// parallel streams from a zero state (the text cut into B equal parts, each scored from its
 /// own start, T steps per pass): as training sees text, and B times faster than one stream.
 /// Every token but the first of each stream is scored. Short texts are scored as one stream.
-public func validationLoss(_ network: ElmanNetwork, tokens: [Int32], batch: Int, steps: Int) -> Double {
+public func validationLoss(_ network: RecurrentNetwork, tokens: [Int32], batch: Int, steps: Int) -> Double {
     let length = (tokens.count - 1) / batch  // scored tokens per stream
     guard batch > 1, length >= steps else { return evaluateLanguageModel(network, tokens: tokens, chunk: steps).nats }
     let state = HiddenState(layers: network.shape.layers, batch: batch, hiddenSize: network.shape.hiddenSize)

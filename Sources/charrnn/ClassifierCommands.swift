@@ -64,7 +64,7 @@ struct TrainClassifier: ParsableCommand {
         }
         let settings = options.trainingSettings
         var rng = SeededGenerator(seed: seed)
-        let network = ElmanNetwork(shape: NetworkShape(inputSize: vocabulary.count, hiddenSize: hidden, layers: layers,
+        let network = RecurrentNetwork(shape: NetworkShape(inputSize: vocabulary.count, hiddenSize: hidden, layers: layers,
                                                        outputSize: c), rng: &rng)
         let trainer = ClassifierTrainer(network: network, data: train, settings: settings, balance: balance)
         let counts = all.categoryCounts

@@ -40,7 +40,7 @@ struct TrainGenerator: ParsableCommand {
         let c = folder.categories.count, end = Int32(vocabulary.endToken!)
         let settings = options.trainingSettings
         var rng = SeededGenerator(seed: seed)
-        let network = ElmanNetwork(shape: NetworkShape(inputSize: c + vocabulary.count, hiddenSize: hidden, layers: layers,
+        let network = RecurrentNetwork(shape: NetworkShape(inputSize: c + vocabulary.count, hiddenSize: hidden, layers: layers,
                                                        outputSize: vocabulary.count), rng: &rng)
         let trainer = GeneratorTrainer(network: network, data: train, endToken: end, settings: settings)
         printNote("\(data): \(all.count) names in \(c) categories (\(train.count) for training, \(held.count) held out); "

@@ -337,7 +337,7 @@ struct Train: ParsableCommand {
         let settings = self.settings()
         let fraction = valFraction ?? 0.05
         let encoded: EncodedCorpus
-        var network: ElmanNetwork
+        var network: RecurrentNetwork
         var metadata: ModelMetadata
         if let initFrom {
             let model = try ModelFile(contentsOf: initFrom)
@@ -357,7 +357,7 @@ struct Train: ParsableCommand {
                                         minCount: minCount ?? 1, maxVocabulary: maxVocab)
             let v = encoded.vocabulary.count
             var rng = SeededGenerator(seed: settings.seed)
-            network = ElmanNetwork(shape: NetworkShape(inputSize: v, hiddenSize: hidden ?? 256, layers: layers ?? 1,
+            network = RecurrentNetwork(shape: NetworkShape(inputSize: v, hiddenSize: hidden ?? 256, layers: layers ?? 1,
                                                        outputSize: v), rng: &rng)
             metadata = try ModelMetadata(
                 task: .languageModel, cell: .rnnTanh, hiddenSize: hidden ?? 256, numLayers: layers ?? 1,

@@ -12,7 +12,7 @@ struct DoubleReference {
     var shape: NetworkShape
     var tensors: [String: [Double]]
 
-    init(_ network: ElmanNetwork) {
+    init(_ network: RecurrentNetwork) {
         shape = network.shape
         tensors = [:]
         for entry in network.layout.entries { tensors[entry.name] = entry.read(from: network.parameters).map(Double.init) }
@@ -70,7 +70,7 @@ struct GradientCheckTests {
         let (batch, steps) = (3, 4)
         let shape = NetworkShape(inputSize: 6, hiddenSize: 5, layers: layers, outputSize: 4)
         var rng = SeededGenerator(seed: UInt64(10 * layers + planes))
-        let network = ElmanNetwork(shape: shape, rng: &rng)
+        let network = RecurrentNetwork(shape: shape, rng: &rng)
         // Larger weights than the default, so that tanh is exercised away from its linear part.
         for i in 0..<network.parameterCount { network.parameters[i] *= 3 }
         let inputs = (0..<(planes * steps * batch)).map { _ in Int32(rng.next() % 6) }
@@ -118,7 +118,7 @@ struct GradientCheckTests {
     @Test func stateIsCarriedAndGradientCutAtTheBatchBoundary() {
         let shape = NetworkShape(inputSize: 4, hiddenSize: 3, layers: 2, outputSize: 4)
         var rng = SeededGenerator(seed: 7)
-        let network = ElmanNetwork(shape: shape, rng: &rng)
+        let network = RecurrentNetwork(shape: shape, rng: &rng)
         let workspace = Workspace(shape: shape, batch: 2, steps: 3)
         let inputs: [Int32] = [0, 1, 2, 3, 1, 0], targets: [Int32] = [1, 2, 3, 1, 0, 2]
         let state = HiddenState(layers: 2, batch: 2, hiddenSize: 3)

@@ -14,7 +14,7 @@ struct InferenceStepTests {
     func stepsMatchTheReference(layers: Int, streams: Int) throws {
         let input = 11, hidden = 13, output = 37, steps = 6
         var rng = SeededGenerator(seed: UInt64(10 * layers + streams))
-        let network = ElmanNetwork(shape: NetworkShape(inputSize: input, hiddenSize: hidden, layers: layers,
+        let network = RecurrentNetwork(shape: NetworkShape(inputSize: input, hiddenSize: hidden, layers: layers,
                                                        outputSize: output), rng: &rng)
         let workspace = Workspace(shape: network.shape, batch: streams, steps: 1)
         workspace.prepareForInference(network)
@@ -43,7 +43,7 @@ struct InferenceStepTests {
         let hidden = 256, output = 2_100  // 537,600 decoder weights: over the split threshold
         #expect(hidden * output >= Workspace.splitDecoderSize)
         var rng = SeededGenerator(seed: 4)
-        let network = ElmanNetwork(shape: NetworkShape(inputSize: 5, hiddenSize: hidden, outputSize: output), rng: &rng)
+        let network = RecurrentNetwork(shape: NetworkShape(inputSize: 5, hiddenSize: hidden, outputSize: output), rng: &rng)
         var results: [[Float]] = []
         for threads in [1, 2, 3] {
             let workspace = Workspace(shape: network.shape, batch: 2, steps: 1)

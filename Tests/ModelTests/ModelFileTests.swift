@@ -13,7 +13,7 @@ struct ModelFileTests {
     /// A valid tiny model's safetensors form, to break in different ways.
     static func valid(hidden: Int = 3) throws -> SafeTensorsFile {
         var rng = SeededGenerator(seed: 5)
-        let network = ElmanNetwork(shape: NetworkShape(inputSize: 4, hiddenSize: hidden, outputSize: 4), rng: &rng)
+        let network = RecurrentNetwork(shape: NetworkShape(inputSize: 4, hiddenSize: hidden, outputSize: 4), rng: &rng)
         let metadata = try ModelMetadata(task: .languageModel, cell: .rnnTanh, hiddenSize: hidden, numLayers: 1,
                                          vocab: ["a", "b", "c", "\n"])
         return try ModelFile(network: network, metadata: metadata).safetensors()

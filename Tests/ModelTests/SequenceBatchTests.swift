@@ -49,7 +49,7 @@ extension DoubleReference {
 
 /// Central differences of `loss` (a function of the reference's tensors) against `analytic`,
 /// every element of every tensor; tolerance as in GradientCheckTests.
-func checkGradients(_ network: ElmanNetwork, _ analytic: FloatBuffer, _ loss: (DoubleReference) -> Double) {
+func checkGradients(_ network: RecurrentNetwork, _ analytic: FloatBuffer, _ loss: (DoubleReference) -> Double) {
     var reference = DoubleReference(network)
     let epsilon = 1e-6
     for entry in network.layout.entries {
@@ -73,9 +73,9 @@ struct SequenceBatchTests {
     static let lengths: [Int32] = [1, 4, 5, 2]
     static let steps = 5
 
-    static func network(layers: Int, input: Int, output: Int, seed: UInt64) -> ElmanNetwork {
+    static func network(layers: Int, input: Int, output: Int, seed: UInt64) -> RecurrentNetwork {
         var rng = SeededGenerator(seed: seed)
-        let network = ElmanNetwork(shape: NetworkShape(inputSize: input, hiddenSize: 4, layers: layers, outputSize: output),
+        let network = RecurrentNetwork(shape: NetworkShape(inputSize: input, hiddenSize: 4, layers: layers, outputSize: output),
                                    rng: &rng)
         for i in 0..<network.parameterCount { network.parameters[i] *= 3 }
         return network

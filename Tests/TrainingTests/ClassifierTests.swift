@@ -53,7 +53,7 @@ struct ClassifierTests {
         settings.seed = 3
         settings.optimizer = OptimizerSettings(kind: .adam, learningRate: 0.02)
         var rng = SeededGenerator(seed: 3)
-        let network = ElmanNetwork(shape: NetworkShape(inputSize: 7, hiddenSize: 16, outputSize: 3), rng: &rng)
+        let network = RecurrentNetwork(shape: NetworkShape(inputSize: 7, hiddenSize: 16, outputSize: 3), rng: &rng)
         return ClassifierTrainer(network: network, data: toy(count: 300, seed: 2), settings: settings, balance: balance)
     }
 

@@ -83,7 +83,7 @@ struct TrainingTests {
         settings.threads = threads
         settings.optimizer = OptimizerSettings(kind: .adam, learningRate: 1e-2)
         var rng = SeededGenerator(seed: seed)
-        let network = ElmanNetwork(shape: NetworkShape(inputSize: alphabet.count, hiddenSize: 16, outputSize: alphabet.count),
+        let network = RecurrentNetwork(shape: NetworkShape(inputSize: alphabet.count, hiddenSize: 16, outputSize: alphabet.count),
                                    rng: &rng)
         return LanguageModelTrainer(network: network, settings: settings,
                                     batcher: try! TextBatcher(tokens: tokens, batch: 4, steps: 8))

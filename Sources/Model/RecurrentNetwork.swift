@@ -8,7 +8,7 @@ import Tensor
 ///
 ///     h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)     (layer 0: x_t is one-hot)
 ///     logits_t = W_dec h_t + b_dec                          (on the top layer's h_t)
-public final class ElmanNetwork: @unchecked Sendable {
+public final class RecurrentNetwork: @unchecked Sendable {
     public let shape: NetworkShape
     public let layout: ParameterLayout
     /// All weights and biases, in `layout`.
@@ -134,7 +134,7 @@ public final class Workspace {
     ///     a plane of C + letter id).
     ///   - repack: pack the weights first; false reuses the packing of `packWeights` (inference,
     ///     where the weights do not change between calls).
-    func forward(_ network: ElmanNetwork, inputs: UnsafePointer<Int32>, planes: Int, state: HiddenState,
+    func forward(_ network: RecurrentNetwork, inputs: UnsafePointer<Int32>, planes: Int, state: HiddenState,
                  repack: Bool = true)
     {
         forwardLayers(network, inputs: inputs, planes: planes, state: state, lengths: nil, repack: repack)
@@ -147,7 +147,7 @@ public final class Workspace {
     ///   - lengths: if given, stream b has only `lengths[b]` real steps; past them its state is
     ///     held (h_t = h_{t−1}), so h_T is the state after its last real step: a batch of
     ///     sequences of different lengths gives what each would give alone.
-    func forwardLayers(_ network: ElmanNetwork, inputs: UnsafePointer<Int32>, planes: Int, state: HiddenState,
+    func forwardLayers(_ network: RecurrentNetwork, inputs: UnsafePointer<Int32>, planes: Int, state: HiddenState,
                        lengths: UnsafePointer<Int32>?, repack: Bool = true)
     {
         let h = shape.hiddenSize, b = batch, t = steps, rows = b * t
@@ -190,7 +190,7 @@ public final class Workspace {
     }
 
     /// The language-model decoder over all T·B top-layer states in one product, into `logits`.
-    func decodeAllSteps(_ network: ElmanNetwork, repack: Bool = true) {
+    func decodeAllSteps(_ network: RecurrentNetwork, repack: Bool = true) {
         let h = shape.hiddenSize, b = batch, rows = b * steps
         let w = network.views(network.parameters)
         let out = shape.outputSize
@@ -201,7 +201,7 @@ public final class Workspace {
     }
 
     /// Packs the weights the forward pass reads, for `forward(repack: false)`.
-    func packWeights(_ network: ElmanNetwork) {
+    func packWeights(_ network: RecurrentNetwork) {
         let h = shape.hiddenSize
         let w = network.views(network.parameters)
         for layer in 0..<shape.layers {
@@ -219,7 +219,7 @@ public final class Workspace {
     ///
     /// - Parameters:
     ///   - tokens: `planes` × B one-hot positions.
-    public func step(_ network: ElmanNetwork, tokens: [Int32], planes: Int = 1, state: HiddenState) {
+    public func step(_ network: RecurrentNetwork, tokens: [Int32], planes: Int = 1, state: HiddenState) {
         precondition(steps == 1 && tokens.count == planes * batch, "step needs a workspace with T = 1")
         tokens.withUnsafeBufferPointer { tokens in
             if batch < Self.rowProductBatchLimit {
@@ -240,7 +240,7 @@ public final class Workspace {
     /// - Parameter threads: with a few streams, a decoder of at least `splitDecoderSize`
     ///   weights is split by rows across up to this many threads (each core then reads its
     ///   share of the weights from memory). The logits do not depend on it.
-    public func prepareForInference(_ network: ElmanNetwork, threads: Int = 1) {
+    public func prepareForInference(_ network: RecurrentNetwork, threads: Int = 1) {
         if batch >= Self.rowProductBatchLimit { packWeights(network) }
         inferenceThreads = max(1, threads)
     }
@@ -252,7 +252,7 @@ public final class Workspace {
 
     /// One step of a few streams, reading every weight matrix in PyTorch's layout: the same
     /// equations as `forward` with T = 1 (the products summed in another order).
-    private func stepByRowProducts(_ network: ElmanNetwork, inputs: UnsafePointer<Int32>, planes: Int,
+    private func stepByRowProducts(_ network: RecurrentNetwork, inputs: UnsafePointer<Int32>, planes: Int,
                                    state: HiddenState)
     {
         let h = shape.hiddenSize, b = batch, out = shape.outputSize
@@ -302,7 +302,7 @@ public final class Workspace {
     /// Backpropagation through time from `logits`, which must hold dLoss/dlogits. Accumulates
     /// into `gradients` (laid out like the parameters). The gradient is cut at h_0: it does not
     /// flow into the state carried from the previous batch (truncated BPTT).
-    func backward(_ network: ElmanNetwork, inputs: UnsafePointer<Int32>, planes: Int, gradients: FloatBuffer,
+    func backward(_ network: RecurrentNetwork, inputs: UnsafePointer<Int32>, planes: Int, gradients: FloatBuffer,
                   lengths: UnsafePointer<Int32>? = nil)
     {
         let h = shape.hiddenSize, b = batch, t = steps, rows = b * t, out = shape.outputSize
@@ -324,7 +324,7 @@ public final class Workspace {
     /// Backpropagation through time through the recurrent layers, from dL/dh_1 … dL/dh_T of
     /// the top layer in `outputGradient[0]`. With `lengths`, a held step passes its gradient
     /// straight to the step before (the adjoint of h_t = h_{t−1}).
-    func backwardLayers(_ network: ElmanNetwork, inputs: UnsafePointer<Int32>, planes: Int, gradients: FloatBuffer,
+    func backwardLayers(_ network: RecurrentNetwork, inputs: UnsafePointer<Int32>, planes: Int, gradients: FloatBuffer,
                         lengths: UnsafePointer<Int32>?)
     {
         let h = shape.hiddenSize, b = batch, t = steps, rows = b * t
@@ -402,7 +402,7 @@ public final class Workspace {
     ///     the mean over this batch (a share of it when a batch is split across threads).
     /// - Returns: the summed cross-entropy over the scored positions, in nats.
     public func languageModelLoss(
-        _ network: ElmanNetwork, inputs: [Int32], planes: Int = 1, targets: [Int32], lengths: [Int32]? = nil,
+        _ network: RecurrentNetwork, inputs: [Int32], planes: Int = 1, targets: [Int32], lengths: [Int32]? = nil,
         state: HiddenState, gradients: FloatBuffer?, lossScale: Float
     ) -> Double {
         let rows = batch * steps, out = shape.outputSize
@@ -455,7 +455,7 @@ public final class Workspace {
     /// - Returns: the summed (weighted) cross-entropy; the logits of sequence b are then
     ///   `logits(ofStream: b)`.
     public func classifierLoss(
-        _ network: ElmanNetwork, inputs: [Int32], lengths: [Int32], categories: [Int32], weights: [Float]? = nil,
+        _ network: RecurrentNetwork, inputs: [Int32], lengths: [Int32], categories: [Int32], weights: [Float]? = nil,
         gradients: FloatBuffer?, lossScale: Float
     ) -> Double {
         let h = shape.hiddenSize, b = batch, t = steps, out = shape.outputSize
