@@ -1,4 +1,4 @@
-// MARK: - Model files: an Elman network and its metadata as safetensors
+// MARK: - Model files: a recurrent network and its metadata as safetensors
 
 import SafeTensors
 import Tensor
@@ -11,8 +11,6 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible, Sendable 
     case noMetadata(file: String)
     /// The `charrnn` metadata is invalid.
     case metadata(file: String, ModelMetadataError)
-    /// The model uses a cell this version cannot run yet.
-    case unsupportedCell(file: String, CellKind)
 
     public var description: String {
         switch self {
@@ -23,8 +21,6 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible, Sendable 
                 + "vocabulary metadata (see DESIGN.md, model files)"
         case .metadata(let file, let error):
             return "\(file): \(error.description)"
-        case .unsupportedCell(let file, let cell):
-            return "\(file): the \(cell.rawValue) cell is not supported by this version of charrnn yet"
         }
     }
 }
@@ -45,7 +41,7 @@ public struct ModelFile: Sendable {
         let input = metadata.vocab.count + (metadata.task == .conditionalGenerator ? metadata.categories.count : 0)
         let output = metadata.task == .classifier ? metadata.categories.count : metadata.vocab.count
         return NetworkShape(inputSize: input, hiddenSize: metadata.hiddenSize, layers: metadata.numLayers,
-                            outputSize: output)
+                            outputSize: output, cell: metadata.cell)
     }
 
     /// Reads a model file, checking its metadata and every tensor's dtype and shape.
@@ -57,16 +53,15 @@ public struct ModelFile: Sendable {
         do { metadata = try ModelMetadata.decode(fromMetadataString: text) } catch {
             throw .metadata(file: path, error)
         }
-        guard metadata.cell == .rnnTanh else { throw .unsupportedCell(file: path, metadata.cell) }
         // Every tensor's shape is checked against the file before anything is allocated: the
         // sizes in the metadata are only trusted once the file's own data confirms them.
-        let h = metadata.hiddenSize
+        let h = metadata.hiddenSize, gh = metadata.cell.gateCount * h
         let input = metadata.vocab.count + (metadata.task == .conditionalGenerator ? metadata.categories.count : 0)
         let output = metadata.task == .classifier ? metadata.categories.count : metadata.vocab.count
         var expected: [(String, [Int])] = []
         for layer in 0..<metadata.numLayers {
-            expected = [("rnn.weight_ih_l\(layer)", [h, layer == 0 ? input : h]), ("rnn.weight_hh_l\(layer)", [h, h]),
-                        ("rnn.bias_ih_l\(layer)", [h]), ("rnn.bias_hh_l\(layer)", [h])]
+            expected = [("rnn.weight_ih_l\(layer)", [gh, layer == 0 ? input : h]), ("rnn.weight_hh_l\(layer)", [gh, h]),
+                        ("rnn.bias_ih_l\(layer)", [gh]), ("rnn.bias_hh_l\(layer)", [gh])]
             if layer == metadata.numLayers - 1 { expected += [("decoder.weight", [output, h]), ("decoder.bias", [output])] }
             for (name, dims) in expected {
                 let entry: TensorEntry

@@ -18,20 +18,27 @@ public struct NetworkShape: Codable, Equatable, Sendable {
     public var layers: Int
     /// Width of the decoder's output: the vocabulary, or the categories of a classifier.
     public var outputSize: Int
+    /// The recurrent cell of every layer.
+    public var cell: CellKind
 
-    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, outputSize: Int) {
+    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, outputSize: Int, cell: CellKind = .rnnTanh) {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.layers = layers
         self.outputSize = outputSize
+        self.cell = cell
     }
+
+    /// Rows of each layer's weights and biases: G·H, the gates stacked in PyTorch's order.
+    public var gateWidth: Int { cell.gateCount * hiddenSize }
 }
 
 /// Where each named tensor lives in a network's flat parameter block.
 ///
-/// Names and shapes are PyTorch's (`rnn.weight_ih_l0` is [H, In]); only the layout in memory
-/// may differ: `weight_ih_l0` is kept transposed, [In, H], so that the one-hot input is a gather
-/// of one contiguous row, and its gradient a scatter-add into one row.
+/// Names and shapes are PyTorch's (`rnn.weight_ih_l0` is [G·H, In], G = 1, 4 or 3 for `nn.RNN`,
+/// `nn.LSTM`, `nn.GRU`); only the layout in memory may differ: `weight_ih_l0` is kept
+/// transposed, [In, G·H], so that the one-hot input is a gather of one contiguous row, and its
+/// gradient a scatter-add into one row.
 public struct ParameterLayout: Equatable, Sendable {
     public struct Entry: Equatable, Sendable {
         /// PyTorch's name, such as `rnn.weight_hh_l0`.
@@ -50,7 +57,7 @@ public struct ParameterLayout: Equatable, Sendable {
     /// Elements in the whole block.
     public let count: Int
 
-    /// The layout of an Elman network (`nn.RNN` + `nn.Linear` decoder).
+    /// The layout of a recurrent network (`nn.RNN`, `nn.LSTM` or `nn.GRU`, + `nn.Linear` decoder).
     public init(_ shape: NetworkShape) {
         var entries: [Entry] = []
         var offset = 0
@@ -58,13 +65,13 @@ public struct ParameterLayout: Equatable, Sendable {
             entries.append(Entry(name: name, shape: dims, offset: offset, transposedInMemory: transposed))
             offset += dims.reduce(1, *)
         }
-        let h = shape.hiddenSize
+        let h = shape.hiddenSize, gh = shape.gateWidth
         for layer in 0..<shape.layers {
             let input = layer == 0 ? shape.inputSize : h
-            add("rnn.weight_ih_l\(layer)", [h, input], transposed: layer == 0)
-            add("rnn.weight_hh_l\(layer)", [h, h])
-            add("rnn.bias_ih_l\(layer)", [h])
-            add("rnn.bias_hh_l\(layer)", [h])
+            add("rnn.weight_ih_l\(layer)", [gh, input], transposed: layer == 0)
+            add("rnn.weight_hh_l\(layer)", [gh, h])
+            add("rnn.bias_ih_l\(layer)", [gh])
+            add("rnn.bias_hh_l\(layer)", [gh])
         }
         add("decoder.weight", [shape.outputSize, h])
         add("decoder.bias", [shape.outputSize])

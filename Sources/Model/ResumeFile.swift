@@ -12,7 +12,8 @@ public struct ResumeFile: Sendable {
     public var optimizerStep: Int
     public var optimizerFirst: [Float]
     public var optimizerSecond: [Float]
-    /// Per layer, the carried hidden state [B × H].
+    /// The carried state [B × H]: h of each layer, then, for an LSTM, c of each layer
+    /// (`HiddenState.buffers`).
     public var carriedState: [[Float]]
     /// The trainer's progress, as JSON (kept under `__metadata__["charrnn_resume"]`).
     public var progress: String
@@ -37,10 +38,15 @@ public struct ResumeFile: Sendable {
         file.metadata["charrnn_optimizer_step"] = String(optimizerStep)
         file.add("optimizer.first", shape: [optimizerFirst.count], floats: optimizerFirst)
         if !optimizerSecond.isEmpty { file.add("optimizer.second", shape: [optimizerSecond.count], floats: optimizerSecond) }
-        for (layer, state) in carriedState.enumerated() {
-            file.add("state.h_l\(layer)", shape: [state.count], floats: state)
+        for (index, state) in carriedState.enumerated() {
+            file.add(Self.stateName(index, layers: model.network.shape.layers), shape: [state.count], floats: state)
         }
         do { try file.write(to: path) } catch { throw .file(error) }
+    }
+
+    /// The tensor name of carried state `index`: `state.h_l<k>`, then `state.c_l<k>`.
+    static func stateName(_ index: Int, layers: Int) -> String {
+        index < layers ? "state.h_l\(index)" : "state.c_l\(index - layers)"
     }
 
     /// Reads a resume file, checking that its optimizer and state tensors fit its model.
@@ -56,11 +62,13 @@ public struct ResumeFile: Sendable {
             let first = try file.floats("optimizer.first", shape: [count])
             let second = file.names.contains("optimizer.second") ? try file.floats("optimizer.second", shape: [count]) : []
             var state: [[Float]] = []
-            for layer in 0..<model.network.shape.layers {
-                let values = try file.floats("state.h_l\(layer)")
-                guard values.count % model.network.shape.hiddenSize == 0 else {
-                    throw SafeTensorsError.shapeMismatch(file: path, name: "state.h_l\(layer)",
-                                                         expected: [model.network.shape.hiddenSize], actual: [values.count])
+            let shape = model.network.shape
+            for index in 0..<(shape.cell == .lstm ? 2 * shape.layers : shape.layers) {
+                let name = Self.stateName(index, layers: shape.layers)
+                let values = try file.floats(name)
+                guard values.count % shape.hiddenSize == 0 else {
+                    throw SafeTensorsError.shapeMismatch(file: path, name: name, expected: [shape.hiddenSize],
+                                                         actual: [values.count])
                 }
                 state.append(values)
             }

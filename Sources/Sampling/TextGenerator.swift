@@ -37,7 +37,7 @@ public final class TextGenerator {
         condition = category.map { (Int32($0.index), Int32($0.count)) }
         workspace = Workspace(shape: network.shape, batch: samples, steps: 1)
         workspace.prepareForInference(network, threads: threads)
-        state = HiddenState(layers: network.shape.layers, batch: samples, hiddenSize: network.shape.hiddenSize)
+        state = HiddenState(shape: network.shape, batch: samples)
     }
 
     /// Feeds the same tokens to every stream (the prime and the seed).

@@ -35,7 +35,7 @@ func generatorLoss(_ network: RecurrentNetwork, data: LabeledSequences, items: [
     guard !items.isEmpty else { return (0, 0) }
     let batch = generatorBatch(data, items: items, endToken: endToken)
     let workspace = Workspace(shape: network.shape, batch: items.count, steps: batch.steps)
-    let state = HiddenState(layers: network.shape.layers, batch: items.count, hiddenSize: network.shape.hiddenSize)
+    let state = HiddenState(shape: network.shape, batch: items.count)
     let loss = workspace.languageModelLoss(network, inputs: batch.inputs, planes: 2, targets: batch.targets,
                                            lengths: batch.lengths, state: state, gradients: gradients, lossScale: lossScale)
     return (loss, Int(batch.lengths.reduce(0, +)))

@@ -47,7 +47,7 @@ public final class LanguageModelTrainer {
         init(streams: Range<Int>, shape: NetworkShape, steps: Int, gradients: FloatBuffer) {
             self.streams = streams
             workspace = Workspace(shape: shape, batch: streams.count, steps: steps)
-            state = HiddenState(layers: shape.layers, batch: streams.count, hiddenSize: shape.hiddenSize)
+            state = HiddenState(shape: shape, batch: streams.count)
             self.gradients = gradients
         }
     }
@@ -101,23 +101,24 @@ public final class LanguageModelTrainer {
         return loss
     }
 
-    /// The hidden state carried into the next batch, per layer [B × H] in stream order.
+    /// The state carried into the next batch, as `HiddenState.buffers` (h of each layer, then
+    /// c of each layer for an LSTM), each [B × H] in stream order.
     public func carriedState() -> [[Float]] {
         let h = network.shape.hiddenSize
-        return (0..<network.shape.layers).map { layer in
-            groups.flatMap { Array(UnsafeBufferPointer(start: $0.state.layers[layer].pointer, count: $0.streams.count * h)) }
+        return groups[0].state.buffers.indices.map { index in
+            groups.flatMap { Array(UnsafeBufferPointer(start: $0.state.buffers[index].pointer, count: $0.streams.count * h)) }
         }
     }
 
     /// Restores a state from `carriedState()` (of a trainer with the same shape and batch size).
-    public func restoreCarriedState(_ layers: [[Float]]) {
+    public func restoreCarriedState(_ buffers: [[Float]]) {
         let h = network.shape.hiddenSize
-        precondition(layers.count == network.shape.layers, "state of the wrong depth")
-        for (layer, values) in layers.enumerated() {
+        precondition(buffers.count == groups[0].state.buffers.count, "state of the wrong depth")
+        for (index, values) in buffers.enumerated() {
             precondition(values.count == settings.batchSize * h, "state of the wrong size")
             for group in groups {
                 let start = group.streams.lowerBound * h
-                for i in 0..<(group.streams.count * h) { group.state.layers[layer][i] = values[start + i] }
+                for i in 0..<(group.streams.count * h) { group.state.buffers[index][i] = values[start + i] }
             }
         }
     }
@@ -144,7 +145,7 @@ public final class LanguageModelTrainer {
 public func evaluateLanguageModel(_ network: RecurrentNetwork, tokens: [Int32], chunk: Int = 256) -> (nats: Double, count: Int) {
     let scored = tokens.count - 1
     guard scored > 0 else { return (0, 0) }
-    let state = HiddenState(layers: network.shape.layers, batch: 1, hiddenSize: network.shape.hiddenSize)
+    let state = HiddenState(shape: network.shape, batch: 1)
     var total = 0.0
     var start = 0
     var workspaces: [Int: Workspace] = [:]

@@ -37,7 +37,7 @@ public func validationStart(tokens: [Int32], fraction: Double, newline: Int32?) 
 public func validationLoss(_ network: RecurrentNetwork, tokens: [Int32], batch: Int, steps: Int) -> Double {
     let length = (tokens.count - 1) / batch  // scored tokens per stream
     guard batch > 1, length >= steps else { return evaluateLanguageModel(network, tokens: tokens, chunk: steps).nats }
-    let state = HiddenState(layers: network.shape.layers, batch: batch, hiddenSize: network.shape.hiddenSize)
+    let state = HiddenState(shape: network.shape, batch: batch)
     var workspaces: [Int: Workspace] = [:]
     var total = 0.0
     var start = 0

@@ -1,5 +1,6 @@
 // The network against PyTorch: logits, loss, final state, every gradient and five Adam steps,
-// from fixtures written by Fixtures/make_fixtures.py (nn.RNN + nn.Linear, torch 2.15).
+// from fixtures written by Fixtures/make_fixtures.py (nn.RNN, nn.LSTM, nn.GRU + nn.Linear,
+// torch 2.15), for each cell with 1 and 2 layers.
 
 import Foundation
 import SafeTensors
@@ -24,31 +25,43 @@ func compare(_ ours: [Float], _ theirs: [Float]) -> (maxDifference: Float, ok: B
 
 @Suite("PyTorch fixtures")
 struct PyTorchFixtureTests {
-    static func fixture(_ layers: Int) throws -> (model: ModelFile, data: SafeTensorsFile) {
+    /// Every fixture: (file prefix, cell, layers).
+    static let configurations: [(String, CellKind, Int)] = [
+        ("rnn", .rnnTanh, 1), ("rnn", .rnnTanh, 2), ("lstm", .lstm, 1), ("lstm", .lstm, 2), ("gru", .gru, 1),
+        ("gru", .gru, 2),
+    ]
+
+    static func fixture(_ name: String, _ layers: Int) throws -> (model: ModelFile, data: SafeTensorsFile) {
         let folder = packageRoot + "/Tests/ModelTests/Fixtures/"
-        return (try ModelFile(contentsOf: folder + "rnn_l\(layers).model.safetensors"),
-                try SafeTensorsFile(contentsOf: folder + "rnn_l\(layers).data.safetensors"))
+        return (try ModelFile(contentsOf: folder + "\(name)_l\(layers).model.safetensors"),
+                try SafeTensorsFile(contentsOf: folder + "\(name)_l\(layers).data.safetensors"))
     }
 
     static func ids(_ data: SafeTensorsFile, _ name: String) throws -> [Int32] {
         try data.floats(name).map { Int32($0) }
     }
 
-    static func state(_ data: SafeTensorsFile, layers: Int, batch: Int, hidden: Int) throws -> HiddenState {
+    /// The fixture's initial state: h0, and c0 for an LSTM.
+    static func state(_ data: SafeTensorsFile, cell: CellKind, layers: Int, batch: Int, hidden: Int) throws -> HiddenState {
         let h0 = try data.floats("h0", shape: [layers, batch, hidden])
-        let state = HiddenState(layers: layers, batch: batch, hiddenSize: hidden)
+        let state = HiddenState(layers: layers, batch: batch, hiddenSize: hidden, cell: cell)
         for l in 0..<layers { for i in 0..<(batch * hidden) { state.layers[l][i] = h0[l * batch * hidden + i] } }
+        if cell == .lstm {
+            let c0 = try data.floats("c0", shape: [layers, batch, hidden])
+            for l in 0..<layers { for i in 0..<(batch * hidden) { state.cells[l][i] = c0[l * batch * hidden + i] } }
+        }
         return state
     }
 
-    @Test(arguments: [1, 2])
-    func forwardAndGradients(layers: Int) throws {
-        let (model, data) = try Self.fixture(layers)
+    @Test(arguments: configurations)
+    func forwardAndGradients(name: String, cell: CellKind, layers: Int) throws {
+        let (model, data) = try Self.fixture(name, layers)
         let network = model.network
         let (t, b, v, h) = (5, 3, 7, 6)
         #expect(model.metadata.vocab.count == v && network.shape.hiddenSize == h && network.shape.layers == layers)
+        #expect(network.shape.cell == cell)
         let inputs = try Self.ids(data, "inputs"), targets = try Self.ids(data, "targets")
-        let state = try Self.state(data, layers: layers, batch: b, hidden: h)
+        let state = try Self.state(data, cell: cell, layers: layers, batch: b, hidden: h)
         let workspace = Workspace(shape: network.shape, batch: b, steps: t)
         var report: [String: Float] = [:]
 
@@ -60,9 +73,14 @@ struct PyTorchFixtureTests {
         let hT = compare(state.layers.flatMap(\.array), try data.floats("hT", shape: [layers, b, h]))
         #expect(hT.ok, "final hidden state differs by up to \(hT.maxDifference)")
         report["hT"] = hT.maxDifference
+        if cell == .lstm {
+            let cT = compare(state.cells.flatMap(\.array), try data.floats("cT", shape: [layers, b, h]))
+            #expect(cT.ok, "final cell state differs by up to \(cT.maxDifference)")
+            report["cT"] = cT.maxDifference
+        }
 
         let gradients = FloatBuffer(count: network.parameterCount)
-        let fresh = try Self.state(data, layers: layers, batch: b, hidden: h)
+        let fresh = try Self.state(data, cell: cell, layers: layers, batch: b, hidden: h)
         let loss = workspace.languageModelLoss(network, inputs: inputs, targets: targets, state: fresh,
                                                gradients: gradients, lossScale: 1 / Float(t * b))
         let expectedLoss = try data.floats("loss")[0]
@@ -73,13 +91,13 @@ struct PyTorchFixtureTests {
             #expect(result.ok, "gradient of \(entry.name) differs by up to \(result.maxDifference)")
             report["grad " + entry.name] = result.maxDifference
         }
-        print("PyTorch fixture, \(layers) layer(s), max |difference|: " +
+        print("PyTorch fixture, \(name), \(layers) layer(s), max |difference|: " +
               report.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
     }
 
-    @Test(arguments: [1, 2])
-    func fiveAdamStepsWithClipping(layers: Int) throws {
-        let (model, data) = try Self.fixture(layers)
+    @Test(arguments: configurations)
+    func fiveAdamStepsWithClipping(name: String, cell: CellKind, layers: Int) throws {
+        let (model, data) = try Self.fixture(name, layers)
         let network = model.network
         let (t, b, h) = (5, 3, 6)
         let inputs = try Self.ids(data, "inputs"), targets = try Self.ids(data, "targets")
@@ -89,7 +107,7 @@ struct PyTorchFixtureTests {
         let expectedLosses = try data.floats("adam.losses", shape: [5])
         for step in 0..<5 {
             gradients.zero()
-            let state = try Self.state(data, layers: layers, batch: b, hidden: h)
+            let state = try Self.state(data, cell: cell, layers: layers, batch: b, hidden: h)
             let loss = workspace.languageModelLoss(network, inputs: inputs, targets: targets, state: state,
                                                    gradients: gradients, lossScale: 1 / Float(t * b))
             #expect(matchesPyTorch(Float(loss / Double(t * b)), expectedLosses[step]), "loss before step \(step + 1)")
@@ -102,13 +120,14 @@ struct PyTorchFixtureTests {
             #expect(result.ok, "\(entry.name) after 5 Adam steps differs by up to \(result.maxDifference)")
             worst = max(worst, result.maxDifference)
         }
-        print("PyTorch fixture, \(layers) layer(s), 5 Adam steps: max |parameter difference| \(worst)")
+        print("PyTorch fixture, \(name), \(layers) layer(s), 5 Adam steps: max |parameter difference| \(worst)")
     }
 
     /// A model written here reads back identically, and its file holds PyTorch's names and
     /// shapes (the Python side loads these files with load_state_dict: check_model.py).
-    @Test func modelFilesRoundTrip() throws {
-        let (model, _) = try Self.fixture(2)
+    @Test(arguments: ["rnn", "lstm", "gru"])
+    func modelFilesRoundTrip(name: String) throws {
+        let (model, _) = try Self.fixture(name, 2)
         let file = try TemporaryFile([], name: "model.safetensors")
         try model.write(to: file.path)
         let again = try ModelFile(contentsOf: file.path)
@@ -116,6 +135,9 @@ struct PyTorchFixtureTests {
         #expect(again.metadata == model.metadata)
         let raw = try SafeTensorsFile(contentsOf: file.path)
         #expect(Set(raw.names) == Set(model.network.layout.entries.map(\.name)))
-        #expect(try raw.tensor("rnn.weight_ih_l0").shape == [6, 7])
+        let gates = model.network.shape.cell.gateCount
+        #expect(try raw.tensor("rnn.weight_ih_l0").shape == [6 * gates, 7])
+        #expect(try raw.tensor("rnn.weight_hh_l1").shape == [6 * gates, 6])
+        #expect(try raw.tensor("rnn.bias_hh_l1").shape == [6 * gates])
     }
 }

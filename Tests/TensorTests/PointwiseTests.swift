@@ -104,6 +104,24 @@ struct PointwiseKernelTests {
         }
     }
 
+    /// σ through tanh: within 2e-7 absolute of Float64 over the inputs of the tanh test halved
+    /// and doubled (the gates see everything), 0 and 1 at the ends, ½ at 0.
+    @Test(arguments: KernelSet.supported)
+    func sigmoidIsWithinTwoTenMillionthsAbsolute(kernels: KernelSet) {
+        let finite: [Float] = Self.tanhInputs.filter { $0.isFinite }
+        let x: [Float] = finite.flatMap { (v: Float) -> [Float] in [v * 0.5, v * 2] } + [0, 200, -200]
+        var y = x
+        sigmoidInPlace(&y, count: y.count, kernels: kernels)
+        var worst = 0.0, worstInput: Float = 0
+        for (input, s) in zip(x, y) {
+            let exact: Double = 1 / (1 + exp(-Double(input)))
+            let error: Double = abs(Double(s) - exact)
+            if !(error <= worst) { (worst, worstInput) = (error, input) }
+        }
+        #expect(worst <= 2e-7, "\(kernels): \(worst) at x = \(worstInput)")
+        #expect(y[y.count - 3] == 0.5 && y[y.count - 2] == 1 && y[y.count - 1] == 0)
+    }
+
     @Test func tanhBackwardMatchesFloat64() {
         var rng = SeededGenerator(seed: 12)
         for count in [1, 7, 16, 17, 1000] {
