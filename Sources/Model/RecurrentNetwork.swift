@@ -142,7 +142,7 @@ public final class Workspace {
     let packedDecoderBack: PackedMatrix  // W_dec
     /// Per layer > 0 (index 0 unused), the dropout mask and the masked input of the last
     /// forward pass with dropout; allocated on first use.
-    private var dropoutMasks: [FloatBuffer] = [], droppedInputs: [FloatBuffer] = []
+    private(set) var dropoutMasks: [FloatBuffer] = [], droppedInputs: [FloatBuffer] = []
     /// Whether the last forward pass applied dropout (so backward applies the same masks).
     private var droppedLastForward = false
 

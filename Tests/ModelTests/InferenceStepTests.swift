@@ -10,15 +10,19 @@ import Tensor
 struct InferenceStepTests {
     /// Streams below `Workspace.rowProductBatchLimit` take the row-product route, the others the
     /// packed one; hidden sizes and vocabularies that are not multiples of the kernels' widths.
-    @Test(arguments: [(1, 1), (1, 3), (2, 1), (2, 5), (1, 8), (2, 9)])
-    func stepsMatchTheReference(layers: Int, streams: Int) throws {
+    static let configurations: [(CellKind, Int, Int)] = CellKind.allCases.flatMap { cell in
+        [(cell, 1, 1), (cell, 1, 3), (cell, 2, 1), (cell, 2, 5), (cell, 1, 8), (cell, 2, 9)]
+    }
+
+    @Test(arguments: configurations)
+    func stepsMatchTheReference(cell: CellKind, layers: Int, streams: Int) throws {
         let input = 11, hidden = 13, output = 37, steps = 6
         var rng = SeededGenerator(seed: UInt64(10 * layers + streams))
         let network = RecurrentNetwork(shape: NetworkShape(inputSize: input, hiddenSize: hidden, layers: layers,
-                                                       outputSize: output), rng: &rng)
+                                                           outputSize: output, cell: cell), rng: &rng)
         let workspace = Workspace(shape: network.shape, batch: streams, steps: 1)
         workspace.prepareForInference(network)
-        let state = HiddenState(layers: layers, batch: streams, hiddenSize: hidden)
+        let state = HiddenState(shape: network.shape, batch: streams)
         let tokens: [[Int32]] = (0..<steps).map { _ in (0..<streams).map { _ in Int32(rng.next() % UInt64(input)) } }
         let reference = DoubleReference(network)
         let decoder = reference.tensors["decoder.weight"]!, bias = reference.tensors["decoder.bias"]!

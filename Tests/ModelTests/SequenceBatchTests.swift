@@ -7,31 +7,21 @@ import Tensor
 @testable import Model
 
 extension DoubleReference {
-    /// The top layer's hidden state after each step of one sequence from h = 0; `active[t]`
-    /// lists the one-hot positions of step t.
+    /// The top layer's hidden state after each step of one sequence from h = 0 (and c = 0);
+    /// `active[t]` lists the one-hot positions of step t.
     func topStates(_ active: [[Int32]]) -> [[Double]] {
         let h = shape.hiddenSize
         var state = [[Double]](repeating: [Double](repeating: 0, count: h), count: shape.layers)
+        var cells = shape.cell == .lstm ? state : []
         var tops: [[Double]] = []
         for positions in active {
-            var x: [Double] = []
+            var x = [Double](repeating: 0, count: shape.inputSize)
+            for p in positions { x[Int(p)] += 1 }
             for layer in 0..<shape.layers {
-                let wih = tensors["rnn.weight_ih_l\(layer)"]!, whh = tensors["rnn.weight_hh_l\(layer)"]!
-                let bih = tensors["rnn.bias_ih_l\(layer)"]!, bhh = tensors["rnn.bias_hh_l\(layer)"]!
-                let width = layer == 0 ? shape.inputSize : h
-                if layer == 0 {
-                    x = [Double](repeating: 0, count: width)
-                    for p in positions { x[Int(p)] += 1 }
-                }
-                var next = [Double](repeating: 0, count: h)
-                for i in 0..<h {
-                    var sum = bih[i] + bhh[i]
-                    for j in 0..<width { sum += wih[i * width + j] * x[j] }
-                    for j in 0..<h { sum += whh[i * h + j] * state[layer][j] }
-                    next[i] = Foundation.tanh(sum)
-                }
-                state[layer] = next
-                x = next
+                let result = cellStep(layer: layer, x: x, h: state[layer], c: cells.isEmpty ? [] : cells[layer])
+                state[layer] = result.h
+                if !cells.isEmpty { cells[layer] = result.c }
+                x = result.h
             }
             tops.append(x)
         }
@@ -73,10 +63,10 @@ struct SequenceBatchTests {
     static let lengths: [Int32] = [1, 4, 5, 2]
     static let steps = 5
 
-    static func network(layers: Int, input: Int, output: Int, seed: UInt64) -> RecurrentNetwork {
+    static func network(cell: CellKind, layers: Int, input: Int, output: Int, seed: UInt64) -> RecurrentNetwork {
         var rng = SeededGenerator(seed: seed)
-        let network = RecurrentNetwork(shape: NetworkShape(inputSize: input, hiddenSize: 4, layers: layers, outputSize: output),
-                                   rng: &rng)
+        let shape = NetworkShape(inputSize: input, hiddenSize: 4, layers: layers, outputSize: output, cell: cell)
+        let network = RecurrentNetwork(shape: shape, rng: &rng)
         for i in 0..<network.parameterCount { network.parameters[i] *= 3 }
         return network
     }
@@ -89,10 +79,13 @@ struct SequenceBatchTests {
         return ids
     }
 
-    @Test(arguments: [1, 2])
-    func classifierMatchesEachSequenceAlone(layers: Int) throws {
+    /// Every cell with 1 and 2 layers.
+    static let configurations: [(CellKind, Int)] = CellKind.allCases.flatMap { [($0, 1), ($0, 2)] }
+
+    @Test(arguments: configurations)
+    func classifierMatchesEachSequenceAlone(cell: CellKind, layers: Int) throws {
         let b = Self.lengths.count
-        let network = Self.network(layers: layers, input: 6, output: 3, seed: UInt64(layers))
+        let network = Self.network(cell: cell, layers: layers, input: 6, output: 3, seed: UInt64(layers))
         let inputs = Self.letters(seed: 9, vocabulary: 6)
         let categories: [Int32] = [2, 0, 1, 2]
         let weights: [Float] = [0.5, 1.5, 2]
@@ -124,12 +117,12 @@ struct SequenceBatchTests {
         checkGradients(network, gradients, exact)
     }
 
-    @Test(arguments: [1, 2])
-    func maskedLanguageModelMatchesEachSequenceAlone(layers: Int) throws {
+    @Test(arguments: configurations)
+    func maskedLanguageModelMatchesEachSequenceAlone(cell: CellKind, layers: Int) throws {
         // A conditional generator's batch: plane 0 the category (ids 0..<2), plane 1 the letter
         // (ids 2..<7); each sequence is scored only over its own steps.
         let b = Self.lengths.count, t = Self.steps
-        let network = Self.network(layers: layers, input: 7, output: 5, seed: UInt64(10 + layers))
+        let network = Self.network(cell: cell, layers: layers, input: 7, output: 5, seed: UInt64(10 + layers))
         let letters = Self.letters(seed: 4, vocabulary: 5)
         let categoryOf: [Int32] = [0, 1, 1, 0]
         var inputs = [Int32](repeating: 0, count: 2 * t * b)
@@ -144,7 +137,7 @@ struct SequenceBatchTests {
         for i in 0..<targets.count { targets[i] = Int32(rng.next() % 5) }
         let workspace = Workspace(shape: network.shape, batch: b, steps: t)
         let gradients = FloatBuffer(count: network.parameterCount)
-        let state = HiddenState(layers: layers, batch: b, hiddenSize: 4)
+        let state = HiddenState(shape: network.shape, batch: b)
         let scored = Double(Self.lengths.reduce(0, +))
         let loss = workspace.languageModelLoss(network, inputs: inputs, planes: 2, targets: targets, lengths: Self.lengths,
                                                state: state, gradients: gradients, lossScale: Float(1 / scored))
