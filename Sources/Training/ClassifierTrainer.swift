@@ -104,16 +104,16 @@ public final class ClassifierTrainer: ExampleTrainer {
         let batch = stepper.nextBatch()
         let scale = 1 / Float(batch.count)
         let network = self.network, examples = self.examples, data = self.data, weights = self.weights
-        return try stepper.update(batch, count: Double(batch.count)) { share, gradients in
+        return try stepper.update(batch, count: Double(batch.count)) { share, gradients, dropout in
             classifierBatchLoss(network, data: data, items: share.map { examples[$0] }, weights: weights,
-                                gradients: gradients, lossScale: scale)
+                                gradients: gradients, lossScale: scale, dropout: dropout)
         }
     }
 }
 
 /// The summed loss of some examples as one padded batch, accumulating gradients when given.
 func classifierBatchLoss(_ network: RecurrentNetwork, data: LabeledSequences, items: [(sequence: Int, category: Int32)],
-                         weights: [Float]?, gradients: FloatBuffer?, lossScale: Float) -> Double
+                         weights: [Float]?, gradients: FloatBuffer?, lossScale: Float, dropout: Dropout? = nil) -> Double
 {
     guard !items.isEmpty else { return 0 }
     let b = items.count
@@ -125,7 +125,7 @@ func classifierBatchLoss(_ network: RecurrentNetwork, data: LabeledSequences, it
     let workspace = Workspace(shape: network.shape, batch: b, steps: t)
     return workspace.classifierLoss(network, inputs: inputs, lengths: items.map { Int32(data.sequences[$0.sequence].count) },
                                     categories: items.map(\.category), weights: weights, gradients: gradients,
-                                    lossScale: lossScale)
+                                    lossScale: lossScale, dropout: dropout)
 }
 
 // MARK: - Predictions and scores

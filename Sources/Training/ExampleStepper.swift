@@ -49,17 +49,19 @@ final class ExampleStepper {
         return batch
     }
 
-    /// One update: `loss(share, gradients)` on each thread's share of `batch` returns its summed
-    /// loss and accumulates its gradients; the mean loss (sum / `count`) is returned.
-    func update(_ batch: [Int], count: Double, loss: @escaping @Sendable ([Int], FloatBuffer) -> Double)
+    /// One update: `loss(share, gradients, dropout)` on each thread's share of `batch` returns
+    /// its summed loss and accumulates its gradients; the mean loss (sum / `count`) is returned.
+    func update(_ batch: [Int], count: Double, loss: @escaping @Sendable ([Int], FloatBuffer, Dropout?) -> Double)
         throws(TrainingError) -> Double
     {
         let groups = max(1, min(settings.threads, batch.count))
         let results = Slots(groups)
         let sinks = gradients
+        let settings = self.settings, step = optimizer.step
         DispatchQueue.concurrentPerform(iterations: groups) { g in
             sinks[g].zero()
-            results.values[g] = loss(Array(batch[(g * batch.count / groups)..<((g + 1) * batch.count / groups)]), sinks[g])
+            results.values[g] = loss(Array(batch[(g * batch.count / groups)..<((g + 1) * batch.count / groups)]), sinks[g],
+                                     settings.dropout(step: step, part: g))
         }
         let sum = gradients[0]
         for g in 1..<groups { for i in 0..<sum.count { sum.pointer[i] += gradients[g].pointer[i] } }

@@ -30,14 +30,16 @@ public func generatorBatch(_ data: LabeledSequences, items: [(sequence: Int, cat
 /// The summed cross-entropy (nats) of some names under a conditional generator, and how many
 /// letters (end tokens included) it scored; accumulates gradients when given.
 func generatorLoss(_ network: RecurrentNetwork, data: LabeledSequences, items: [(sequence: Int, category: Int32)],
-                   endToken: Int32, gradients: FloatBuffer?, lossScale: Float) -> (loss: Double, count: Int)
+                   endToken: Int32, gradients: FloatBuffer?, lossScale: Float, dropout: Dropout? = nil)
+    -> (loss: Double, count: Int)
 {
     guard !items.isEmpty else { return (0, 0) }
     let batch = generatorBatch(data, items: items, endToken: endToken)
     let workspace = Workspace(shape: network.shape, batch: items.count, steps: batch.steps)
     let state = HiddenState(shape: network.shape, batch: items.count)
     let loss = workspace.languageModelLoss(network, inputs: batch.inputs, planes: 2, targets: batch.targets,
-                                           lengths: batch.lengths, state: state, gradients: gradients, lossScale: lossScale)
+                                           lengths: batch.lengths, state: state, gradients: gradients, lossScale: lossScale,
+                                           dropout: dropout)
     return (loss, Int(batch.lengths.reduce(0, +)))
 }
 
@@ -74,9 +76,9 @@ public final class GeneratorTrainer: ExampleTrainer {
         let letters = batch.reduce(0) { $0 + self.data.sequences[self.examples[$1].sequence].count + 1 }
         let scale = 1 / Float(letters)
         let network = self.network, examples = self.examples, data = self.data, end = endToken
-        return try stepper.update(batch, count: Double(letters)) { share, gradients in
+        return try stepper.update(batch, count: Double(letters)) { share, gradients, dropout in
             generatorLoss(network, data: data, items: share.map { examples[$0] }, endToken: end, gradients: gradients,
-                          lossScale: scale).loss
+                          lossScale: scale, dropout: dropout).loss
         }
     }
 }

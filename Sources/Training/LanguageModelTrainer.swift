@@ -20,8 +20,35 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var threads = 1
     /// The seed of the initial weights.
     public var seed: UInt64 = 0
+    /// Dropout between stacked layers (PyTorch's `dropout`): 0 for none.
+    public var dropout: Float = 0
 
     public init() {}
+
+    /// The dropout of update `step` on thread share `part`: masks drawn from the seed, the step
+    /// and the share, so a run (and a resumed run) repeats exactly; nil without dropout.
+    public func dropout(step: Int, part: Int) -> Dropout? {
+        guard dropout > 0 else { return nil }
+        var rng = SeededGenerator(seed: seed ^ 0xD509_0C7A_11E5_0000 ^ (UInt64(step) << 8) ^ UInt64(part))
+        return Dropout(probability: dropout, seed: rng.next())
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case batchSize, sequenceLength, optimizer, clipping, schedule, threads, seed, dropout
+    }
+
+    /// Reads settings stored before `dropout` existed as settings without dropout.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        sequenceLength = try c.decode(Int.self, forKey: .sequenceLength)
+        optimizer = try c.decode(OptimizerSettings.self, forKey: .optimizer)
+        clipping = try c.decode(GradientClipping.self, forKey: .clipping)
+        schedule = try c.decode(LearningRateSchedule.self, forKey: .schedule)
+        threads = try c.decode(Int.self, forKey: .threads)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
+    }
 }
 
 /// Trains an `RecurrentNetwork` as a language model on batches from a `TextBatcher`.
@@ -81,6 +108,7 @@ public final class LanguageModelTrainer {
         let scale = 1 / Float(b * t)
         gradients.zero()
         let groups = self.groups, network = self.network, sum = self.gradients
+        let settings = self.settings, step = optimizer.step
         DispatchQueue.concurrentPerform(iterations: groups.count) { index in
             let group = groups[index]
             if startsEpoch { group.state.reset() }
@@ -88,7 +116,8 @@ public final class LanguageModelTrainer {
             if index > 0 { own.zero() }
             let (x, y) = (Self.slice(inputs, group.streams, b, t), Self.slice(targets, group.streams, b, t))
             group.loss = group.workspace.languageModelLoss(network, inputs: x, targets: y, state: group.state,
-                                                           gradients: own, lossScale: scale)
+                                                           gradients: own, lossScale: scale,
+                                                           dropout: settings.dropout(step: step, part: index))
         }
         for group in groups.dropFirst() {
             for i in 0..<sum.count { sum.pointer[i] += group.gradients.pointer[i] }

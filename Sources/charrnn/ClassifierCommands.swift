@@ -64,8 +64,7 @@ struct TrainClassifier: ParsableCommand {
         }
         let settings = options.trainingSettings
         var rng = SeededGenerator(seed: seed)
-        let network = RecurrentNetwork(shape: NetworkShape(inputSize: vocabulary.count, hiddenSize: hidden, layers: layers,
-                                                       outputSize: c), rng: &rng)
+        let network = RecurrentNetwork(shape: try options.shape(input: vocabulary.count, output: c), rng: &rng)
         let trainer = ClassifierTrainer(network: network, data: train, settings: settings, balance: balance)
         let counts = all.categoryCounts
         printNote("\(data): \(all.count) names in \(c) categories (\(train.count) for training, \(held.count) held out); "
@@ -78,14 +77,14 @@ struct TrainClassifier: ParsableCommand {
         var latest: ClassificationReport?
         let metadata = { (report: ClassificationReport, epoch: Int) throws -> ModelMetadata in
             try ModelMetadata(
-                task: .classifier, cell: .rnnTanh, hiddenSize: hidden, numLayers: layers,
+                task: .classifier, cell: options.cell.kind, hiddenSize: hidden, numLayers: layers,
                 textCase: TextCase(rawValue: caseMapping.rawValue)!, vocab: vocabulary.tokens,
                 unknownToken: vocabulary.unknownToken, categories: folder.categories,
                 training: ["data": .string(data), "epochs": .number(Double(epoch)), "seed": .number(Double(seed)),
                            "balance": .string(balance.rawValue), "val_fraction": .number(options.valFraction),
                            "held_out_accuracy": .number(report.accuracy), "held_out_macro_f1": .number(report.macroF1),
                            "held_out_nats": .number(report.loss),
-                           "seconds": .number(Date().timeIntervalSince(started))])
+                           "seconds": .number(Date().timeIntervalSince(started))].merging(options.record) { a, _ in a })
         }
         let (outcome, _) = try runEpochs(
             epochs: epochs, stepsPerEpoch: trainer.stepsPerEpoch, patience: options.patience, maxTime: options.maxTime, started: started,

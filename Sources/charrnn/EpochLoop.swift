@@ -13,7 +13,7 @@ struct NameModelOptions: ParsableArguments {
     @Option(help: "Where to write the best model (a .safetensors file).")
     var out: String
 
-    @Option(help: "The recurrent cell: rnn. lstm and gru are not available yet.")
+    @Option(help: "The recurrent cell: rnn (Elman, tanh), lstm or gru.")
     var cell: CellOption = .rnn
 
     @Option(help: "Hidden units per layer.")
@@ -21,6 +21,9 @@ struct NameModelOptions: ParsableArguments {
 
     @Option(help: "Stacked recurrent layers.")
     var layers = 1
+
+    @Option(help: "Dropout between stacked layers during training, 0 to 1.")
+    var dropout: Float = 0
 
     @Option(help: "Most passes over the training names.")
     var epochs = 30
@@ -57,7 +60,6 @@ struct NameModelOptions: ParsableArguments {
     var format: ReportFormat = .text
 
     func validate() throws {
-        if cell != .rnn { throw ValidationError("--cell \(cell.rawValue) is not available yet; use --cell rnn") }
         for (name, value) in [("--hidden", hidden), ("--layers", layers), ("--epochs", epochs), ("--patience", patience),
                               ("--batch-size", batchSize), ("--threads", threads), ("--min-count", minCount)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
@@ -65,6 +67,7 @@ struct NameModelOptions: ParsableArguments {
         if !(valFraction > 0 && valFraction < 1) { throw ValidationError("--val-fraction must be in (0, 1)") }
         if !(lr > 0) { throw ValidationError("--lr must be positive") }
         if !(lrDecay > 0 && lrDecay <= 1) { throw ValidationError("--lr-decay must be in (0, 1]") }
+        if !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1)") }
     }
 
     /// Lowers `scale` by --lr-decay; a note saying so, or nil when --lr-decay is 1.
@@ -74,15 +77,25 @@ struct NameModelOptions: ParsableArguments {
         return "no better held-out loss: learning rate now \(lr * scale)"
     }
 
-    /// Batch, threads, seed and Adam at --lr.
+    /// Batch, threads, seed, dropout and Adam at --lr.
     var trainingSettings: TrainingSettings {
         var settings = TrainingSettings()
         settings.batchSize = batchSize
         settings.threads = threads
         settings.seed = seed
+        settings.dropout = dropout
         settings.optimizer = OptimizerSettings(kind: .adam, learningRate: lr)
         return settings
     }
+
+    /// The network's shape: --cell, --hidden, --layers.
+    func shape(input: Int, output: Int) throws -> NetworkShape {
+        try checkDropout(dropout, layers: layers)
+        return NetworkShape(inputSize: input, hiddenSize: hidden, layers: layers, outputSize: output, cell: cell.kind)
+    }
+
+    /// What the model's `training` record says of the settings beyond data, epochs and seed.
+    var record: [String: JSONValue] { dropout > 0 ? ["dropout": .number(Double("\(dropout)") ?? 0)] : [:] }
 }
 
 /// How an epoch loop ended.

@@ -40,8 +40,8 @@ struct TrainGenerator: ParsableCommand {
         let c = folder.categories.count, end = Int32(vocabulary.endToken!)
         let settings = options.trainingSettings
         var rng = SeededGenerator(seed: seed)
-        let network = RecurrentNetwork(shape: NetworkShape(inputSize: c + vocabulary.count, hiddenSize: hidden, layers: layers,
-                                                       outputSize: vocabulary.count), rng: &rng)
+        let network = RecurrentNetwork(shape: try options.shape(input: c + vocabulary.count, output: vocabulary.count),
+                                       rng: &rng)
         let trainer = GeneratorTrainer(network: network, data: train, endToken: end, settings: settings)
         printNote("\(data): \(all.count) names in \(c) categories (\(train.count) for training, \(held.count) held out); "
             + "vocabulary \(vocabulary.count); \(network.parameterCount) parameters; \(trainer.stepsPerEpoch) steps per epoch")
@@ -62,12 +62,12 @@ struct TrainGenerator: ParsableCommand {
             improved: { epoch in
                 best = (epoch, latest)
                 let metadata = try ModelMetadata(
-                    task: .conditionalGenerator, cell: .rnnTanh, hiddenSize: hidden, numLayers: layers,
+                    task: .conditionalGenerator, cell: options.cell.kind, hiddenSize: hidden, numLayers: layers,
                     vocab: vocabulary.tokens, unknownToken: vocabulary.unknownToken, endToken: vocabulary.endToken,
                     categories: folder.categories,
                     training: ["data": .string(data), "epochs": .number(Double(epoch)), "seed": .number(Double(seed)),
                                "val_fraction": .number(options.valFraction), "held_out_bits_per_letter": .number(latest / log(2)),
-                               "seconds": .number(Date().timeIntervalSince(started))])
+                               "seconds": .number(Date().timeIntervalSince(started))].merging(options.record) { a, _ in a })
                 try ModelFile(network: network, metadata: metadata).write(to: out)
             },
             plateau: { options.decayed(&trainer.learningRateScale) })

@@ -10,6 +10,26 @@ import Training
 /// The recurrent cell, as the command line names it.
 enum CellOption: String, ExpressibleByArgument, CaseIterable {
     case rnn, lstm, gru
+
+    /// The model file's name for it.
+    var kind: CellKind {
+        switch self {
+        case .rnn: .rnnTanh
+        case .lstm: .lstm
+        case .gru: .gru
+        }
+    }
+
+    init(_ kind: CellKind) { self = Self.allCases.first { $0.kind == kind }! }
+}
+
+/// Checks a --dropout value, and says when it cannot act (PyTorch's rule: only between layers).
+func checkDropout(_ dropout: Float?, layers: Int) throws {
+    guard let dropout else { return }
+    if !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1)") }
+    if dropout > 0 && layers < 2 {
+        printNote("--dropout acts between stacked layers only (as PyTorch's); with --layers 1 it changes nothing")
+    }
 }
 
 extension OptimizerKind: ExpressibleByArgument {}
@@ -37,14 +57,17 @@ struct Train: ParsableCommand {
     @Option(help: "Where to write the best model (a .safetensors file).")
     var out: String
 
-    @Option(help: "The recurrent cell: rnn (Elman, tanh). lstm and gru are not available yet.")
-    var cell: CellOption = .rnn
+    @Option(help: "The recurrent cell: rnn (Elman, tanh), lstm or gru (default rnn).")
+    var cell: CellOption?
 
     @Option(help: "Hidden units per layer (default 256).")
     var hidden: Int?
 
     @Option(help: "Stacked recurrent layers (default 1).")
     var layers: Int?
+
+    @Option(help: "Dropout between stacked layers during training, 0 to 1 (default 0).")
+    var dropout: Float?
 
     @Option(help: "What a letter is: grapheme or word (default grapheme).")
     var unit: TokenUnit?
@@ -124,7 +147,6 @@ struct Train: ParsableCommand {
     var format: ReportFormat = .text
 
     func validate() throws {
-        if cell != .rnn { throw ValidationError("--cell \(cell.rawValue) is not available yet; use --cell rnn") }
         if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
         if resume && initFrom != nil { throw ValidationError("give --resume or --init-from, not both") }
         let positive: [(String, Int?)] = [("--hidden", hidden), ("--layers", layers), ("--seq-length", seqLength),
@@ -138,6 +160,7 @@ struct Train: ParsableCommand {
         if let clipValue, !(clipValue > 0) { throw ValidationError("--clip-value must be positive") }
         if let lrDecay, !(lrDecay > 0 && lrDecay <= 1) { throw ValidationError("--lr-decay must be in (0, 1]") }
         if let valFraction, !(valFraction >= 0 && valFraction < 1) { throw ValidationError("--val-fraction must be in [0, 1)") }
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1)") }
         if let maxTime, !(maxTime > 0) { throw ValidationError("--max-time must be positive") }
     }
 
@@ -310,6 +333,7 @@ struct Train: ParsableCommand {
         s.schedule = LearningRateSchedule(decay: lrDecay ?? s.schedule.decay, every: lrDecayEvery ?? s.schedule.every)
         s.threads = threads ?? (defaults == TrainingSettings() ? ProcessInfo.processInfo.activeProcessorCount : s.threads)
         s.seed = seed ?? s.seed
+        s.dropout = dropout ?? s.dropout
         return s
     }
 
@@ -328,6 +352,7 @@ struct Train: ParsableCommand {
             record["lr_decay"] = .number(Double(s.schedule.decay))
             record["lr_decay_every"] = .number(Double(s.schedule.every))
         }
+        if s.dropout > 0 { record["dropout"] = .number(Double("\(s.dropout)") ?? 0) }  // 0.1, not 0.10000000149
         if let initFrom { record["init_from"] = .string(initFrom) }
         return record
     }
@@ -357,10 +382,12 @@ struct Train: ParsableCommand {
                                         minCount: minCount ?? 1, maxVocabulary: maxVocab)
             let v = encoded.vocabulary.count
             var rng = SeededGenerator(seed: settings.seed)
+            let cell = (self.cell ?? .rnn).kind
+            try checkDropout(dropout, layers: layers ?? 1)
             network = RecurrentNetwork(shape: NetworkShape(inputSize: v, hiddenSize: hidden ?? 256, layers: layers ?? 1,
-                                                       outputSize: v), rng: &rng)
+                                                           outputSize: v, cell: cell), rng: &rng)
             metadata = try ModelMetadata(
-                task: .languageModel, cell: .rnnTanh, hiddenSize: hidden ?? 256, numLayers: layers ?? 1,
+                task: .languageModel, cell: cell, hiddenSize: hidden ?? 256, numLayers: layers ?? 1,
                 unit: TextUnit(rawValue: (unit ?? .grapheme).rawValue)!,
                 textCase: TextCase(rawValue: (caseMapping ?? .preserve).rawValue)!,
                 vocab: encoded.vocabulary.tokens, unknownToken: encoded.vocabulary.unknownToken)
@@ -436,6 +463,7 @@ struct Train: ParsableCommand {
         let checks: [(String, String?, String)] = [
             ("--hidden", hidden.map(String.init), String(metadata.hiddenSize)),
             ("--layers", layers.map(String.init), String(metadata.numLayers)),
+            ("--cell", cell?.rawValue, CellOption(metadata.cell).rawValue),
             ("--unit", unit?.rawValue, metadata.unit.rawValue),
             ("--case", caseMapping?.rawValue, metadata.textCase.rawValue),
         ]

@@ -43,6 +43,29 @@ struct ModelCommandTests {
         #expect(object["parameters"] as? Int == 16 * 16 + 2 * 16 + 2 * 16 * Set(Self.text).count + Set(Self.text).count)
     }
 
+    /// LSTM and GRU models train, say what they are, and hold G·H rows per weight.
+    @Test(arguments: [("lstm", 4), ("gru", 3)])
+    func gatedCellsTrainAndDescribeThemselves(cell: String, gates: Int) throws {
+        let corpus = try TemporaryFile(Self.text)
+        let model = (corpus.path as NSString).deletingLastPathComponent + "/\(cell).safetensors"
+        let train = try charrnn(["train", "--corpus", corpus.path, "--out", model, "--cell", cell, "--layers", "2",
+                                 "--dropout", "0.1", "--hidden", "8", "--steps", "40", "--seq-length", "16",
+                                 "--batch-size", "4", "--lr", "0.02", "--format", "json"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(train.stdout.utf8)) as? [String: Any])
+        let loss = try #require(summary["train_nats_per_token"] as? Double)
+        #expect(loss < log(Double(Set(Self.text).count)) - 0.5, "the \(cell) learnt nothing: \(loss)")
+        let json = try charrnn(["info", "--model", model, "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["cell"] as? String == cell && object["num_layers"] as? Int == 2)
+        let v = Set(Self.text).count, h = 8, g = gates * h
+        #expect(object["parameters"] as? Int == g * v + g * h + 2 * g + g * h + g * h + 2 * g + v * h + v)
+        let eval = try charrnn(["eval", "--model", model, "--text", corpus.path, "--format", "json"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        let generate = try charrnn(["generate", "--model", model, "--seed", "白日", "--length", "20", "--rng-seed", "3"])
+        #expect(generate.status == 0 && generate.stdout.hasPrefix("白日"), "\(generate.stderr)")
+    }
+
     @Test func sameSeedAndThreadsGiveTheSameModelFile() throws {
         let corpus = try TemporaryFile(Self.text)
         let folder = (corpus.path as NSString).deletingLastPathComponent
@@ -68,14 +91,14 @@ struct ModelCommandTests {
         let tiny = try TemporaryFile("abc")
         let small = try charrnn(["train", "--corpus", tiny.path, "--out", "/tmp/x.safetensors"])
         #expect(small.status != 0 && small.stderr.contains("--batch-size"))
-        let lstm = try charrnn(["train", "--corpus", tiny.path, "--out", "/tmp/x.safetensors", "--cell", "lstm"])
-        #expect(lstm.status != 0 && lstm.stderr.contains("lstm"))
+        let dropout = try charrnn(["train", "--corpus", tiny.path, "--out", "/tmp/x.safetensors", "--dropout", "1"])
+        #expect(dropout.status != 0 && dropout.stderr.contains("--dropout must be in [0, 1)"))
         let notModel = try charrnn(["info", "--model", tiny.path])
         #expect(notModel.status != 0 && notModel.stderr.contains(tiny.path))
         // Errors in the data are one line; misused flags also get ArgumentParser's usage lines.
         for run in [missing, small, notModel] {
             #expect(run.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1, "\(run.stderr)")
         }
-        #expect(lstm.stderr.split(separator: "\n").first?.contains("--cell lstm is not available") == true)
+        #expect(dropout.stderr.split(separator: "\n").first?.contains("--dropout") == true)
     }
 }

@@ -19,11 +19,16 @@ struct TrainWorkflowTests {
         return result
     }
 
-    @Test func resumedRunEndsWithTheSameWeights() throws {
+    /// The Elman cell; a 2-layer LSTM with dropout (its carried state has c as well as h, and
+    /// its masks come from the seed and step); a GRU.
+    static let cells: [[String]] = [[], ["--cell", "lstm", "--layers", "2", "--dropout", "0.3"], ["--cell", "gru"]]
+
+    @Test(arguments: cells)
+    func resumedRunEndsWithTheSameWeights(cell: [String]) throws {
         let corpus = try TemporaryFile(Self.text)
         let folder = (corpus.path as NSString).deletingLastPathComponent
         let straight = folder + "/straight.safetensors", stopped = folder + "/stopped.safetensors"
-        let common = ["train", "--corpus", corpus.path, "--eval-every", "5"] + Self.small
+        let common = ["train", "--corpus", corpus.path, "--eval-every", "5"] + Self.small + cell
         let one = try charrnn(common + ["--out", straight, "--steps", "24"])
         #expect(one.status == 0, "\(one.stderr)")
         let first = try charrnn(common + ["--out", stopped, "--steps", "11"])
@@ -34,14 +39,19 @@ struct TrainWorkflowTests {
         let a = try Self.tensors(straight + ".resume.safetensors"), b = try Self.tensors(stopped + ".resume.safetensors")
         #expect(a.keys.sorted() == b.keys.sorted())
         for (name, values) in a { #expect(values == b[name], "\(name) differs after resuming") }
+        if cell.contains("lstm") { #expect(a.keys.contains("state.c_l1"), "the LSTM's cell state is carried") }
+        guard cell.isEmpty else { return }
 
-        // Resuming with a different text or batch size is refused with a way out.
+        // Resuming with a different text, batch size or cell is refused with a way out.
         let other = try TemporaryFile(Self.text + "多")
         let wrongText = try charrnn(["train", "--corpus", other.path, "--out", stopped, "--steps", "30", "--resume"])
         #expect(wrongText.status != 0 && wrongText.stderr.contains("without --resume"))
         let wrongBatch = try charrnn(["train", "--corpus", corpus.path, "--out", stopped, "--steps", "30", "--resume",
                                       "--batch-size", "8"])
         #expect(wrongBatch.status != 0 && wrongBatch.stderr.contains("--batch-size 4"))
+        let wrongCell = try charrnn(["train", "--corpus", corpus.path, "--out", stopped, "--steps", "30", "--resume",
+                                     "--cell", "gru"])
+        #expect(wrongCell.status != 0 && wrongCell.stderr.contains("--cell rnn"))
         let none = try charrnn(["train", "--corpus", corpus.path, "--out", folder + "/never.safetensors", "--resume"])
         #expect(none.status != 0 && none.stderr.contains("does not exist"))
     }

@@ -3,7 +3,8 @@
 
     .venv-ref/bin/python Tests/ModelTests/Fixtures/check_model.py MODEL TEXT [--charrnn PATH]
 
-The model's tensors go into nn.RNN + nn.Linear with load_state_dict(strict=True); the text is
+The model's tensors go into nn.RNN, nn.LSTM or nn.GRU (its metadata's cell) + nn.Linear with
+load_state_dict(strict=True); the text is
 scored as DESIGN.md defines it (one stream from h = 0, tokens 0..N-2 fed, 1..N-1 scored). With
 --charrnn, the same score from `charrnn eval --format json` is printed beside it and the two must
 agree to 1e-5 relative. Grapheme models only, on text whose letters are single code points (as
@@ -21,9 +22,14 @@ from safetensors.torch import load_file
 
 
 class CharRNN(torch.nn.Module):
-    def __init__(self, inputs, hidden, layers, outputs):
+    def __init__(self, cell, inputs, hidden, layers, outputs):
         super().__init__()
-        self.rnn = torch.nn.RNN(inputs, hidden, num_layers=layers, nonlinearity="tanh")
+        if cell == "rnn_tanh":
+            self.rnn = torch.nn.RNN(inputs, hidden, num_layers=layers, nonlinearity="tanh")
+        elif cell == "lstm":
+            self.rnn = torch.nn.LSTM(inputs, hidden, num_layers=layers)
+        else:
+            self.rnn = torch.nn.GRU(inputs, hidden, num_layers=layers)
         self.decoder = torch.nn.Linear(hidden, outputs)
 
 
@@ -36,11 +42,12 @@ def main():
 
     with safe_open(args.model, framework="pt") as f:
         meta = json.loads(f.metadata()["charrnn"])
-    assert meta["task"] == "language-model" and meta["cell"] == "rnn_tanh", "a tanh RNN language model is needed"
+    assert meta["task"] == "language-model", "a language model is needed"
+    assert meta["cell"] in ("rnn_tanh", "lstm", "gru"), f"unknown cell {meta['cell']}"
     assert meta.get("unit", "grapheme") == "grapheme", "grapheme models only"
     vocab = meta["vocab"]
     v, h, layers = len(vocab), meta["hidden_size"], meta["num_layers"]
-    model = CharRNN(v, h, layers, v)
+    model = CharRNN(meta["cell"], v, h, layers, v)
     model.load_state_dict(load_file(args.model), strict=True)
 
     text = unicodedata.normalize("NFC", open(args.text, encoding="utf-8").read())
@@ -50,10 +57,10 @@ def main():
     ids = torch.tensor([index[c] for c in text])
     with torch.no_grad():
         x = torch.nn.functional.one_hot(ids[:-1], v).float().unsqueeze(1)  # [N-1, 1, V]
-        out, _ = model.rnn(x, torch.zeros(layers, 1, h))
+        out, _ = model.rnn(x)  # from zero state (h, and c for the LSTM)
         logits = model.decoder(out.squeeze(1))
         nats = torch.nn.functional.cross_entropy(logits.double(), ids[1:]).item()
-    print(f"PyTorch {torch.__version__}: {len(ids) - 1} tokens, {nats:.6f} nats/token, "
+    print(f"PyTorch {torch.__version__}, {type(model.rnn).__name__}: {len(ids) - 1} tokens, {nats:.6f} nats/token, "
           f"{nats / math.log(2):.6f} bits/token")
     if args.charrnn:
         result = json.loads(subprocess.run([args.charrnn, "eval", "--model", args.model, "--text", args.text,
