@@ -40,13 +40,23 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-TRAIN_CONFIGS = [  # (H, B, T, V asked for, corpus)
-    (128, 32, 64, 65, "Corpora/kjv.txt"),
-    (256, 32, 64, 65, "Corpora/kjv.txt"),
-    (512, 32, 64, 65, "Corpora/kjv.txt"),
-    (256, 32, 64, 8800, "../shared/data/tang/tang.txt"),
+TRAIN_CONFIGS = [  # (H, B, T, V asked for, corpus, cell)
+    (128, 32, 64, 65, "Corpora/kjv.txt", "rnn"),
+    (256, 32, 64, 65, "Corpora/kjv.txt", "rnn"),
+    (512, 32, 64, 65, "Corpora/kjv.txt", "rnn"),
+    (256, 32, 64, 8800, "../shared/data/tang/tang.txt", "rnn"),
+    (256, 32, 64, 65, "Corpora/kjv.txt", "lstm"),
+    (256, 32, 64, 65, "Corpora/kjv.txt", "gru"),
 ]
-SAMPLE_CORPORA = [("Corpora/kjv.txt", 65), ("../shared/data/tang/tang.txt", 8800)]
+SAMPLE_CORPORA = [("Corpora/kjv.txt", 65, "rnn"), ("../shared/data/tang/tang.txt", 8800, "rnn"),
+                  ("Corpora/kjv.txt", 65, "lstm"), ("Corpora/kjv.txt", 65, "gru")]
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+def training_flops(h, v, cell):
+    """Multiply-adds ×2 per character of a training step: forward, and twice that backward, of
+    the recurrent product (G·H × H) and the decoder (V × H); the one-hot input is a gather."""
+    return 6 * GATES[cell] * h * h + 6 * h * v
 GROUPS = ["training", "sampling", "classifier", "tokenizer", "load"]
 
 
@@ -140,11 +150,11 @@ def differenced(runner, make_argv, small, repeats, stdin_for=None):
 # ---------------------------------------------------------------- charrnn measurements
 
 def measure_training(args, runner, tmp, threads_list, results):
-    for h, b, t, v_asked, corpus in TRAIN_CONFIGS:
+    for h, b, t, v_asked, corpus, cell in TRAIN_CONFIGS:
         if args.quick and h == 512:
             continue
         out = os.path.join(tmp, "train.safetensors")
-        base = [args.charrnn, "train", "--corpus", corpus, "--out", out, "--hidden", str(h),
+        base = [args.charrnn, "train", "--corpus", corpus, "--out", out, "--hidden", str(h), "--cell", cell,
                 "--batch-size", str(b), "--seq-length", str(t), "--max-vocab", str(v_asked),
                 "--val-fraction", "0.002", "--format", "json"]
         for threads in threads_list:
@@ -153,32 +163,33 @@ def measure_training(args, runner, tmp, threads_list, results):
             summary = json.loads(calib.stdout)
             v = int(summary["vocabulary"])
             steps = max(2, round(args.target_seconds * summary["tokens_per_second"] / (b * t)))
-            log(f"training H={h} B={b} T={t} V={v} threads={threads}: N={steps} and {2 * steps} steps")
+            log(f"training {cell} H={h} B={b} T={t} V={v} threads={threads}: N={steps} and {2 * steps} steps")
 
             def argv(n):
                 return base + ["--steps", str(n), "--eval-every", str(10 * n + 1000), "--threads", str(threads)]
 
             extra, rss, diffs = differenced(runner, argv, steps, args.repeats)
             rate = steps * b * t / extra if extra else None
-            results.append({"group": "training", "H": h, "B": b, "T": t, "V": v, "V_asked": v_asked,
+            results.append({"group": "training", "cell": cell, "H": h, "B": b, "T": t, "V": v, "V_asked": v_asked,
                             "corpus": corpus, "threads": threads, "steps": steps, "charrnn": rate,
                             "extra_seconds": diffs, "rss_kb": rss})
 
 
 def make_models(args, runner, tmp):
-    """A language model trained for one step at H=256 on each sampling corpus: [(path, V, corpus)]."""
+    """A language model trained for one step at H=256 on each sampling corpus and cell:
+    [(path, V, corpus, cell)]."""
     models = []
-    for corpus, v_asked in SAMPLE_CORPORA:
-        model = os.path.join(tmp, f"lm-{v_asked}.safetensors")
-        made = runner.run([args.charrnn, "train", "--corpus", corpus, "--out", model, "--hidden", "256",
+    for corpus, v_asked, cell in SAMPLE_CORPORA:
+        model = os.path.join(tmp, f"lm-{cell}-{v_asked}.safetensors")
+        made = runner.run([args.charrnn, "train", "--corpus", corpus, "--out", model, "--hidden", "256", "--cell", cell,
                            "--max-vocab", str(v_asked), "--val-fraction", "0.002", "--steps", "1",
                            "--eval-every", "10", "--format", "json"])
-        models.append((model, int(json.loads(made.stdout)["vocabulary"]), corpus))
+        models.append((model, int(json.loads(made.stdout)["vocabulary"]), corpus, cell))
     return models
 
 
 def measure_sampling(args, runner, results, models, threads_list):
-    for (model, v, corpus), threads in [(m, t) for m in models for t in threads_list]:
+    for (model, v, corpus, cell), threads in [(m, t) for m in models for t in threads_list]:
         def argv(n):
             return [args.charrnn, "generate", "--model", model, "--length", str(n), "--rng-seed", "1",
                     "--threads", str(threads)]
@@ -187,9 +198,9 @@ def measure_sampling(args, runner, results, models, threads_list):
         small, big = runner.run(argv(200), keep_stdout=False), runner.run(argv(2000), keep_stdout=False)
         rate_guess = 1800 / max(1e-3, big.seconds - small.seconds)
         length = max(500, round(args.target_seconds * rate_guess))
-        log(f"sampling H=256 V={v}, {threads} threads: lengths {length} and {2 * length}")
+        log(f"sampling {cell} H=256 V={v}, {threads} threads: lengths {length} and {2 * length}")
         extra, rss, diffs = differenced(runner, argv, length, args.repeats)
-        results.append({"group": "sampling", "H": 256, "V": v, "corpus": corpus, "threads": threads,
+        results.append({"group": "sampling", "cell": cell, "H": 256, "V": v, "corpus": corpus, "threads": threads,
                         "length": length, "charrnn": length / extra if extra else None,
                         "extra_seconds": diffs, "rss_kb": rss})
 
@@ -198,7 +209,9 @@ def measure_load(args, runner, results, models):
     runs = [runner.run([args.charrnn, "--version"], keep_stdout=False) for _ in range(max(3, args.repeats))]
     results.append({"group": "startup", "charrnn_ms": median([r.seconds * 1e3 for r in runs]),
                     "runs_ms": [r.seconds * 1e3 for r in runs], "rss_kb": max(r.max_rss_kb for r in runs)})
-    for model, v, corpus in models:
+    for model, v, corpus, cell in models:
+        if cell != "rnn":
+            continue
         runs = [runner.run([args.charrnn, "generate", "--model", model, "--length", "1", "--rng-seed", "1"], keep_stdout=False)
                 for _ in range(max(3, args.repeats))]
         results.append({"group": "load", "H": 256, "V": v, "corpus": corpus, "model": model,
@@ -262,10 +275,10 @@ def run_pytorch(args, runner, results, models, split, threads_list, groups):
         only.append("training")
         seen = []
         for r in results:
-            if r["group"] == "training" and (r["H"], r["V"], r["corpus"]) not in seen:
-                seen.append((r["H"], r["V"], r["corpus"]))
-                configs.append(f"{r['H']},{r['B']},{r['T']},{r['V']},{os.path.join(ROOT, r['corpus'])}")
-    samples = [f"256,{r['V']}" for r in results if r["group"] == "sampling"]
+            if r["group"] == "training" and (r["H"], r["V"], r["corpus"], r["cell"]) not in seen:
+                seen.append((r["H"], r["V"], r["corpus"], r["cell"]))
+                configs.append(f"{r['H']},{r['B']},{r['T']},{r['V']},{os.path.join(ROOT, r['corpus'])},{r['cell']}")
+    samples = sorted({f"256,{r['V']},{r['cell']}" for r in results if r["group"] == "sampling"})
     if samples:
         only.append("sampling")
     if "load" in groups and models:
@@ -278,8 +291,9 @@ def run_pytorch(args, runner, results, models, split, threads_list, groups):
             "--train-configs", ";".join(configs) or "1,1,1,2", "--sample-configs", ";".join(samples) or "1,2"]
     if args.quick:
         argv.append("--quick")
-    for model, _, _ in models:
-        argv += ["--load-model", model]
+    for model, _, _, cell in models:
+        if cell == "rnn":
+            argv += ["--load-model", model]
     if split:
         argv += ["--split", split]
     log("PyTorch: " + " ".join(argv))
@@ -333,19 +347,20 @@ def table(results, torch_records, peak, threads_list):
     for r in results:
         g = r["group"]
         if g == "training":
-            flops = 6 * r["H"] ** 2 + 6 * r["H"] * r["V"]
-            p = find(torch_records, bench="training", H=r["H"], B=r["B"], T=r["T"], V=r["V"], threads=r["threads"])
+            flops = training_flops(r["H"], r["V"], r["cell"])
+            p = find(torch_records, bench="training", cell=r["cell"], H=r["H"], B=r["B"], T=r["T"], V=r["V"],
+                     threads=r["threads"])
             pt = p["chars_per_s"] if p else None
-            name = (f"training chars/s, H={r['H']} B={r['B']} T={r['T']} V={r['V']} "
+            name = (f"training chars/s, {r['cell']} H={r['H']} B={r['B']} T={r['T']} V={r['V']} "
                     f"({os.path.basename(r['corpus'])}), {r['threads']} thread{'s' if r['threads'] > 1 else ''}")
             lines.append(f"| {name} | {fmt(r['charrnn'])} | {fmt(pt)} | {ratio(r['charrnn'], pt)} | "
                          f"{fmt(r['charrnn'] and r['charrnn'] * flops / 1e9, 1)} | {fmt(pt and pt * flops / 1e9, 1)} | "
                          f"{fmt(peak_for(r['threads']), 1)} | {mb(r['rss_kb'])} |")
         elif g == "sampling":
             threads = r["threads"]
-            p = find(torch_records, bench="sampling", H=r["H"], V=r["V"], threads=threads)
+            p = find(torch_records, bench="sampling", cell=r["cell"], H=r["H"], V=r["V"], threads=threads)
             pt = p["chars_per_s"] if p else None
-            name = f"sampling chars/s, one stream, H=256 V={r['V']}, {threads} thread{'s' if threads > 1 else ''}"
+            name = f"sampling chars/s, one stream, {r['cell']} H=256 V={r['V']}, {threads} thread{'s' if threads > 1 else ''}"
             lines.append(f"| {name} | {fmt(r['charrnn'])} | {fmt(pt)} | "
                          f"{ratio(r['charrnn'], pt)} | | | | {mb(r['rss_kb'])} |")
         elif g == "classifier-training":
@@ -399,6 +414,8 @@ def main():
                         help="extra seconds the longer run of a differenced pair should take (default 4)")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke test: 1 repeat, 1 s differences, no H=512 training, short PyTorch runs")
+    parser.add_argument("--cells", default="rnn,lstm,gru",
+                        help="the cells whose training and sampling rows to measure (default rnn,lstm,gru)")
     parser.add_argument("--no-pytorch", action="store_true", help="measure charrnn only")
     parser.add_argument("--json", help="also write every measurement (JSON lines) to this file")
     parser.add_argument("--keep-temp", action="store_true", help="keep the temporary directory (models, split)")
@@ -410,6 +427,13 @@ def main():
         if g not in GROUPS:
             parser.error(f"unknown group {g!r}; choose from {', '.join(GROUPS)}")
     threads_list = [int(x) for x in args.threads.split(",")]
+    cells = [c for c in args.cells.split(",") if c]
+    for c in cells:
+        if c not in GATES:
+            parser.error(f"unknown cell {c!r}; choose from {', '.join(GATES)}")
+    global TRAIN_CONFIGS, SAMPLE_CORPORA
+    TRAIN_CONFIGS = [config for config in TRAIN_CONFIGS if config[5] in cells]
+    SAMPLE_CORPORA = [config for config in SAMPLE_CORPORA if config[2] in cells]
     if not os.path.exists(os.path.join(ROOT, args.charrnn)):
         parser.error(f"no charrnn binary at {args.charrnn} (swift build -c release, or --charrnn PATH)")
 
@@ -445,8 +469,8 @@ def main():
         print(f"Medians of {args.repeats} run(s){' (--quick)' if args.quick else ''}; charrnn {args.charrnn}"
               + (f", PyTorch {meta['torch']}" if meta else "") + f"; load average (1, 5, 15 min) {load_before} at the start, {loadavg()} at the end;"
               f" {time.time() - started:.0f} s in all.")
-        print("ratio: charrnn's speed over PyTorch's (above 1: charrnn faster). GFLOP/s counts 6·H² + 6·H·V per"
-              " character. FMA peak: fma-peak's median for 1 core (1-thread rows) or all cores."
+        print("ratio: charrnn's speed over PyTorch's (above 1: charrnn faster). GFLOP/s counts 6·G·H² + 6·H·V per"
+              " character (G = 1, 4, 3 gates for rnn, lstm, gru). FMA peak: fma-peak's median for 1 core (1-thread rows) or all cores."
               " charrnn peak RSS: the largest ru_maxrss of the row's runs.")
         if len(threads_list) > 1 and {"sampling", "classifier", "load"} & set(groups):
             print("‡ the same charrnn measurement as the row above: classify and load have no --threads option.")

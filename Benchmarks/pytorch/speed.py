@@ -7,13 +7,14 @@ Prints one JSON object per line (after a "meta" line), for each thread count
 (torch.set_num_threads) and each selected benchmark:
 
   training     chars/s of a char-RNN training step as the PyTorch char-RNN tutorials write it:
-               nn.RNN(V, H, tanh) fed dense one-hot float input [T, B, V], nn.Linear(H, V),
+               nn.RNN(V, H, tanh) (or nn.LSTM, nn.GRU: a config's cell) fed dense one-hot float
+               input [T, B, V], nn.Linear(H, V),
                cross-entropy, Adam (lr 2e-3), clip_grad_norm_(5), truncated BPTT over B streams
                of T steps with the hidden state carried and detached between batches. The data are
                a real corpus's letter ids (code points after NFC; the V-1 most frequent letters,
                the rest one unknown id). Steady state: after --warmup steps, the median over
                --blocks timed blocks of about --block-seconds each.
-  sampling     chars/s of one stream at H: per character one-hot -> rnn -> linear ->
+  sampling     chars/s of one stream at H (any cell): per character one-hot -> rnn -> linear ->
                softmax(logits / 0.8) -> torch.multinomial, under torch.no_grad, random weights.
   load         ms to load a charrnn .safetensors model (--load-model, repeatable; its tensor names
                are PyTorch's) into nn.RNN + nn.Linear and draw the first character; in process,
@@ -110,23 +111,42 @@ def timed_blocks(step, per_block, blocks):
 
 # ---------------------------------------------------------------- training
 
-def bench_training(h, b, t, v, corpus, args):
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+def make_rnn(cell, v, h):
+    if cell == "lstm":
+        return torch.nn.LSTM(v, h, batch_first=False)
+    if cell == "gru":
+        return torch.nn.GRU(v, h, batch_first=False)
+    return torch.nn.RNN(v, h, nonlinearity="tanh", batch_first=False)
+
+
+def zero_state(cell, b, h):
+    return (torch.zeros(1, b, h), torch.zeros(1, b, h)) if cell == "lstm" else torch.zeros(1, b, h)
+
+
+def detached(state):
+    return tuple(x.detach() for x in state) if isinstance(state, tuple) else state.detach()
+
+
+def bench_training(h, b, t, v, corpus, args, cell="rnn"):
     torch.manual_seed(0)
     ids, distinct = letter_ids(corpus, v)
     n = ids.numel()
     stream = n // b
     starts = torch.arange(b) * stream
-    rnn = torch.nn.RNN(v, h, nonlinearity="tanh", batch_first=False)
+    rnn = make_rnn(cell, v, h)
     decoder = torch.nn.Linear(h, v)
     params = list(rnn.parameters()) + list(decoder.parameters())
     optimizer = torch.optim.Adam(params, lr=2e-3)
-    state = {"h": torch.zeros(1, b, h), "offset": 0}
+    state = {"h": zero_state(cell, b, h), "offset": 0}
     window = torch.arange(t + 1)
 
     def step():
         if state["offset"] + t + 1 > stream:
             state["offset"] = 0
-            state["h"] = torch.zeros(1, b, h)
+            state["h"] = zero_state(cell, b, h)
         positions = starts.unsqueeze(0) + state["offset"] + window.unsqueeze(1)  # [T+1, B]
         chunk = ids[positions]
         state["offset"] += t
@@ -139,29 +159,28 @@ def bench_training(h, b, t, v, corpus, args):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 5.0)
         optimizer.step()
-        state["h"] = hn.detach()
+        state["h"] = detached(hn)
 
     per_block = calibrate(step, args.block_seconds, args.warmup)
     times = timed_blocks(step, per_block, args.blocks)
     rates = [per_block * b * t / s for s in times]
     rate = statistics.median(rates)
-    flops = 6 * h * h + 6 * h * v
-    return {"bench": "training", "H": h, "B": b, "T": t, "V": v, "corpus": os.path.relpath(corpus, ROOT),
+    flops = 6 * GATES[cell] * h * h + 6 * h * v
+    return {"bench": "training", "cell": cell, "H": h, "B": b, "T": t, "V": v, "corpus": os.path.relpath(corpus, ROOT),
             "corpus_letters": distinct, "chars_per_s": rate, "gflops": rate * flops / 1e9,
             "steps_per_block": per_block, "block_chars_per_s": rates}
 
 
 # ---------------------------------------------------------------- sampling
 
-def make_lm(h, v):
-    rnn = torch.nn.RNN(v, h, nonlinearity="tanh", batch_first=False)
-    decoder = torch.nn.Linear(h, v)
-    return rnn, decoder
+def make_lm(h, v, cell="rnn"):
+    return make_rnn(cell, v, h), torch.nn.Linear(h, v)
 
 
 def sampler(rnn, decoder, temperature=0.8):
     v, h = rnn.input_size, rnn.hidden_size
-    state = {"h": torch.zeros(1, 1, h), "token": 0}
+    cell = "lstm" if isinstance(rnn, torch.nn.LSTM) else "rnn"
+    state = {"h": zero_state(cell, 1, h), "token": 0}
 
     def step():
         x = F.one_hot(torch.tensor([[state["token"]]]), v).float()  # [1, 1, V]
@@ -173,15 +192,15 @@ def sampler(rnn, decoder, temperature=0.8):
     return step
 
 
-def bench_sampling(h, v, args):
+def bench_sampling(h, v, args, cell="rnn"):
     torch.manual_seed(0)
-    rnn, decoder = make_lm(h, v)
+    rnn, decoder = make_lm(h, v, cell)
     with torch.no_grad():
         step = sampler(rnn, decoder)
         per_block = calibrate(step, args.block_seconds, 50)
         times = timed_blocks(step, per_block, args.blocks)
     rates = [per_block / s for s in times]
-    return {"bench": "sampling", "H": h, "V": v, "chars_per_s": statistics.median(rates),
+    return {"bench": "sampling", "cell": cell, "H": h, "V": v, "chars_per_s": statistics.median(rates),
             "chars_per_block": per_block, "block_chars_per_s": rates}
 
 
@@ -332,8 +351,7 @@ def parse_configs(text, width):
             continue
         fields = part.split(",")
         numbers = tuple(int(f) for f in fields[:width])
-        corpus = fields[width] if len(fields) > width else None
-        configs.append((numbers, corpus))
+        configs.append((numbers, fields[width:]))
     return configs
 
 
@@ -343,8 +361,9 @@ def main():
     parser.add_argument("--only", default="training,sampling,load,classifier",
                         help="comma-separated benchmarks: training, sampling, load, classifier")
     parser.add_argument("--train-configs", default="128,32,64,65;256,32,64,65;512,32,64,65;256,32,64,8800",
-                        help="H,B,T,V[,corpus] separated by ';' (corpus default: kjv for V<=1000, else tang)")
-    parser.add_argument("--sample-configs", default="256,65;256,8800", help="H,V separated by ';'")
+                        help="H,B,T,V[,corpus[,cell]] separated by ';' (corpus default: kjv for V<=1000, else "
+                             "tang; cell rnn, lstm or gru, default rnn)")
+    parser.add_argument("--sample-configs", default="256,65;256,8800", help="H,V[,cell] separated by ';'")
     parser.add_argument("--load-model", action="append", default=[], help="a charrnn .safetensors model (repeatable)")
     parser.add_argument("--names", default=os.path.join(ROOT, "Corpora", "names"))
     parser.add_argument("--split", help="charrnn train-classifier --save-split file (instead of splitting --names)")
@@ -366,14 +385,17 @@ def main():
     for threads in [int(x) for x in args.threads.split(",")]:
         torch.set_num_threads(threads)
         if "training" in only:
-            for (h, b, t, v), corpus in parse_configs(args.train_configs, 4):
-                note(f"training H={h} B={b} T={t} V={v} on {threads} thread(s)")
-                record = bench_training(h, b, t, v, os.path.abspath(corpus or default_corpus(v)), args)
+            for (h, b, t, v), rest in parse_configs(args.train_configs, 4):
+                corpus = rest[0] if rest and rest[0] else default_corpus(v)
+                cell = rest[1] if len(rest) > 1 else "rnn"
+                note(f"training {cell} H={h} B={b} T={t} V={v} on {threads} thread(s)")
+                record = bench_training(h, b, t, v, os.path.abspath(corpus), args, cell)
                 emit({**record, "threads": threads})
         if "sampling" in only:
-            for (h, v), _ in parse_configs(args.sample_configs, 2):
-                note(f"sampling H={h} V={v} on {threads} thread(s)")
-                emit({**bench_sampling(h, v, args), "threads": threads})
+            for (h, v), rest in parse_configs(args.sample_configs, 2):
+                cell = rest[0] if rest else "rnn"
+                note(f"sampling {cell} H={h} V={v} on {threads} thread(s)")
+                emit({**bench_sampling(h, v, args, cell), "threads": threads})
         if "load" in only:
             for path in args.load_model:
                 note(f"load {path} on {threads} thread(s)")
