@@ -24,7 +24,8 @@ struct TrainClassifier: ParsableCommand {
             multiplied by --lr-decay after each epoch without one. --balance none (the default) \
             trains on the plain mean loss; sqrt weights each name's loss by 1/√(its category's \
             size), weights by 1/size, so that every category counts the same in total. On \
-            Corpora/names plain training scored best on both accuracy and macro-F1 (Models/README.md).
+            Corpora/names plain training scored best on accuracy, sqrt slightly higher on \
+            macro-F1 (Models/README.md).
             """
     )
 
