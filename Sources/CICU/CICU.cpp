@@ -76,10 +76,9 @@ extern "C" int32_t cicu_is_nfc(const char *text, int32_t length, int32_t *status
     return yes ? 1 : 0;
 }
 
-extern "C" int32_t cicu_nfc(const char *src, int32_t length, char *dest, int32_t capacity,
-                            int32_t *status) {
-    UErrorCode error = U_ZERO_ERROR;
-    const icu::Normalizer2 *normalizer = nfc(error);
+// Writes normalizer's form of src to dest, with ICU's preflight contract.
+static int32_t normalize_utf8(const icu::Normalizer2 *normalizer, UErrorCode error, const char *src,
+                              int32_t length, char *dest, int32_t capacity, int32_t *status) {
     if (U_FAILURE(error)) {
         *status = error;
         return 0;
@@ -91,6 +90,20 @@ extern "C" int32_t cicu_nfc(const char *src, int32_t length, char *dest, int32_t
     if (U_SUCCESS(error) && sink.Overflowed()) error = U_BUFFER_OVERFLOW_ERROR;
     *status = error;
     return needed;
+}
+
+extern "C" int32_t cicu_nfc(const char *src, int32_t length, char *dest, int32_t capacity,
+                            int32_t *status) {
+    UErrorCode error = U_ZERO_ERROR;
+    const icu::Normalizer2 *normalizer = nfc(error);
+    return normalize_utf8(normalizer, error, src, length, dest, capacity, status);
+}
+
+extern "C" int32_t cicu_nfd(const char *src, int32_t length, char *dest, int32_t capacity,
+                            int32_t *status) {
+    UErrorCode error = U_ZERO_ERROR;
+    const icu::Normalizer2 *normalizer = icu::Normalizer2::getNFDInstance(error);
+    return normalize_utf8(normalizer, error, src, length, dest, capacity, status);
 }
 
 extern "C" int32_t cicu_to_lower(const char *src, int32_t length, char *dest, int32_t capacity,

@@ -82,6 +82,12 @@ func normalizeNFC(_ bytes: inout [UInt8]) throws(ICUError) {
     bytes = try transform(bytes, "Normalizer2::normalizeUTF8", cicu_nfc)
 }
 
+/// Replaces the UTF-8 `bytes` by its NFD form (canonical decomposition: "ễ" becomes "e" and two
+/// combining marks).
+func normalizeNFD(_ bytes: inout [UInt8]) throws(ICUError) {
+    bytes = try transform(bytes, "Normalizer2::normalizeUTF8", cicu_nfd)
+}
+
 /// Replaces the UTF-8 `bytes` by its lowercase form (root locale, full case mapping).
 func lowercase(_ bytes: inout [UInt8]) throws(ICUError) {
     bytes = try transform(bytes, "ucasemap_utf8ToLower", cicu_to_lower)

@@ -4,7 +4,8 @@
 // extended grapheme clusters (UAX #29) or words (UAX #29 plus ICU's dictionaries for Chinese and
 // other scripts written without spaces). Every piece between two boundaries is a token, spaces and
 // punctuation included, so the tokens of a text concatenate back to its normalized form.
-// `TextSource` reads files as a stream of whole lines; `Vocabulary` maps tokens to ids.
+// `TextSource` reads files as a stream of whole lines; `Vocabulary` maps tokens to ids;
+// `foldDiacriticsAndCase` gives the key under which two spellings of a name count as one.
 
 import CICU
 

@@ -45,19 +45,45 @@ public struct LabeledSequences: Sendable {
                          categoryCount: categoryCount)
     }
 
-    /// A stratified, seeded split: for each category (a sequence's first), `fraction` of its
-    /// sequences, at least one when it has two or more, go to the held-out part. A sequence is
-    /// never in both parts.
-    public func stratifiedSplit(heldOut fraction: Double, seed: UInt64) -> (train: [Int], heldOut: [Int]) {
+    /// A stratified, seeded split: for each category, `fraction` of its names, at least one when
+    /// it has two or more, go to the held-out part. A name is a sequence, or with `groups` all the
+    /// sequences of one group (such as the spellings "Nguyễn" and "Nguyen"): it goes to one part
+    /// as a whole and counts under its first sequence's first category. A sequence is never in
+    /// both parts. Without groups, or with a group per sequence, the split is the same.
+    ///
+    /// - Parameters:
+    ///   - fraction: the share of each category's names to hold out.
+    ///   - seed: the seed of the shuffle; the same seed gives the same split.
+    ///   - groups: a group key per sequence; sequences with equal keys are one name.
+    /// - Returns: the indices of the sequences in each part, ascending.
+    public func stratifiedSplit(heldOut fraction: Double, seed: UInt64, groups: [Int]? = nil)
+        -> (train: [Int], heldOut: [Int])
+    {
+        precondition(groups.map { $0.count == count } ?? true, "one group key per sequence")
+        // The names: each a list of sequences in index order, in the order of their first sequence.
+        var names: [[Int]] = []
+        if let groups {
+            var nameOfGroup: [Int: Int] = [:]
+            for i in sequences.indices {
+                if let n = nameOfGroup[groups[i]] {
+                    names[n].append(i)
+                } else {
+                    nameOfGroup[groups[i]] = names.count
+                    names.append([i])
+                }
+            }
+        } else {
+            names = sequences.indices.map { [$0] }
+        }
         var rng = SeededGenerator(seed: seed)
-        var byCategory = [[Int]](repeating: [], count: categoryCount)
-        for i in sequences.indices { byCategory[Int(labels[i][0])].append(i) }
+        var byCategory = [[[Int]]](repeating: [], count: categoryCount)
+        for name in names { byCategory[Int(labels[name[0]][0])].append(name) }
         var train: [Int] = [], held: [Int] = []
         for var members in byCategory {
             members.shuffle(using: &rng)
             let n = members.count < 2 ? 0 : max(1, Int((Double(members.count) * fraction).rounded()))
-            held += members.prefix(n)
-            train += members.dropFirst(n)
+            held += members.prefix(n).joined()
+            train += members.dropFirst(n).joined()
         }
         return (train.sorted(), held.sorted())
     }

@@ -17,12 +17,15 @@ struct TrainClassifier: ParsableCommand {
             Each name is read letter by letter (NFC grapheme clusters, lowercased by default so \
             that SCHMIDT and Schmidt are one name) from a zero state; the decoder reads the final \
             state. A stratified, seeded --val-fraction of each category's names is held out; \
+            spellings equal up to diacritics and case (Nguyễn, Nguyen: equal after NFD, dropping \
+            combining marks, lowercasing) are one name there, held out or trained on together; \
             every epoch the held-out loss decides the best model, which --out holds, and training \
             stops early after --patience epochs without improvement, and the learning rate is \
             multiplied by --lr-decay after each epoch without one. --balance none (the default) \
             trains on the plain mean loss; sqrt weights each name's loss by 1/√(its category's \
             size), weights by 1/size, so that every category counts the same in total. On \
-            Corpora/names plain training scored best on both accuracy and macro-F1 (Models/README.md).
+            Corpora/names plain training scored best on accuracy, sqrt slightly higher on \
+            macro-F1 (Models/README.md).
             """
     )
 
@@ -48,7 +51,7 @@ struct TrainClassifier: ParsableCommand {
         let folder = try NamesFolder(path: data, caseMapping: caseMapping)
         let vocabulary = try Vocabulary(counts: folder.letterCounts, minCount: options.minCount, unknownToken: unknownTokenString)
         let all = folder.encoded(with: vocabulary)
-        let (trainIndices, heldIndices) = all.stratifiedSplit(heldOut: options.valFraction, seed: seed)
+        let (trainIndices, heldIndices) = folder.split(all, heldOut: options.valFraction, seed: seed)
         let train = all.subset(trainIndices), held = all.subset(heldIndices)
         let c = folder.categories.count
         if let saveSplit {

@@ -14,7 +14,8 @@ struct Eval: ParsableCommand {
             tokens 0 … N−2 are fed and tokens 1 … N−1 are scored, so N − 1 tokens are counted. \
             A letter the model never saw is an error, unless the model has an unknown token. \
             --held-out F scores only what `train --val-fraction F` held out of the same file (the \
-            last F of it, from the first paragraph after the cut).
+            last F of it, from the first paragraph after the cut); with --data, what \
+            train-classifier or train-generator --val-fraction F --seed S held out of the folder.
             """
     )
 
@@ -91,7 +92,7 @@ struct Eval: ParsableCommand {
         }
         let vocabulary = try Vocabulary(tokens: metadata.vocab, unknownToken: metadata.unknownToken, endToken: metadata.endToken)
         var names = folder.encoded(with: vocabulary)
-        if let heldOut { names = names.subset(names.stratifiedSplit(heldOut: heldOut, seed: seed).heldOut) }
+        if let heldOut { names = names.subset(folder.split(names, heldOut: heldOut, seed: seed).heldOut) }
         guard metadata.task == .conditionalGenerator, let end = metadata.endToken else {
             return try reportClassifier(file, names: names, folder: path)
         }

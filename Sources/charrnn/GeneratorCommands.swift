@@ -20,7 +20,8 @@ struct TrainGenerator: ParsableCommand {
             first the end-of-name token (the start marker), then the name's letters, and learns to \
             predict each next letter and then the end token, so generated names end by themselves. \
             Letter case is kept. A stratified --val-fraction of the names is held out (the same \
-            split for the same --seed as train-classifier); the held-out loss picks the best \
+            names for the same --seed as train-classifier), the spellings of a name that differ \
+            only in diacritics and case (Nguyễn, Nguyen) together; the held-out loss picks the best \
             epoch and stops training early. Score it with charrnn eval --data.
             """
     )
@@ -35,7 +36,7 @@ struct TrainGenerator: ParsableCommand {
         let vocabulary = try Vocabulary(counts: folder.letterCounts, minCount: options.minCount, unknownToken: unknownTokenString,
                                         endToken: endTokenString)
         let all = folder.encoded(with: vocabulary)
-        let (trainIndices, heldIndices) = all.stratifiedSplit(heldOut: options.valFraction, seed: seed)
+        let (trainIndices, heldIndices) = folder.split(all, heldOut: options.valFraction, seed: seed)
         let train = all.subset(trainIndices), held = all.subset(heldIndices)
         let c = folder.categories.count, end = Int32(vocabulary.endToken!)
         let settings = options.trainingSettings

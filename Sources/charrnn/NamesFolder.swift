@@ -8,11 +8,16 @@ import Training
 /// A folder of names by category, read as DESIGN.md says: each `<Category>.txt` is a category
 /// (categories in code-point order of the file stems), one name per line, lines trimmed, blank
 /// lines skipped, NFC applied, other files ignored. A name listed twice in a category counts
-/// once; a name listed under several categories is one name with all of them.
+/// once; a name listed under several categories is one name with all of them. Spellings that
+/// differ only in diacritics and case ("Nguyễn", "Nguyen") stay distinct names but share a
+/// spelling group, which the training/held-out split keeps together.
 struct NamesFolder {
     var categories: [String]
     /// Each distinct name (as normalized text) with its letters and categories.
     var names: [(text: String, letters: [String], categories: [Int32])]
+    /// The spelling group of each name: names are in one group when `foldDiacriticsAndCase` makes
+    /// them equal. Groups are numbered in order of their first name.
+    var spellingGroups: [Int]
 
     init(path: String, unit: TokenUnit = .grapheme, caseMapping: CaseMapping) throws {
         var isDirectory: ObjCBool = false
@@ -42,6 +47,13 @@ struct NamesFolder {
         }
         guard !names.isEmpty else { throw CommandError("\(path): the .txt files hold no names") }
         self.names = names
+        var groupOfKey: [String: Int] = [:]
+        spellingGroups = try names.map { name in
+            let key = try foldDiacriticsAndCase(name.text)
+            if let group = groupOfKey[key] { return group }
+            groupOfKey[key] = groupOfKey.count
+            return groupOfKey.count - 1
+        }
     }
 
     /// Letter counts over all names.
@@ -58,5 +70,11 @@ struct NamesFolder {
         return LabeledSequences(
             sequences: names.map { $0.letters.map { Int32(vocabulary.id(of: $0) ?? unknown) } },
             labels: names.map(\.categories), categoryCount: categories.count)
+    }
+
+    /// The stratified, seeded split of `names` (this folder's names, encoded) that every name
+    /// command uses: the spellings of a group go to the same part.
+    func split(_ names: LabeledSequences, heldOut fraction: Double, seed: UInt64) -> (train: [Int], heldOut: [Int]) {
+        names.stratifiedSplit(heldOut: fraction, seed: seed, groups: spellingGroups)
     }
 }

@@ -71,6 +71,37 @@ struct ClassifierCommandTests {
         #expect(stdin.stderr.contains("never saw") && stdin.stderr.contains("ñ"))
     }
 
+    /// Spellings that differ only in diacritics and case are one name in the split: held out or
+    /// trained on together, whatever the seed.
+    @Test func spellingsOfANameAreNeverSplit() throws {
+        let (keep, folder) = try Self.folder()
+        _ = keep
+        let pairs = [("Nguyễn", "Nguyen"), ("Trần", "TRAN"), ("Phạm", "Pham"), ("Lê", "Le"), ("Võ", "Vo")]
+        try (pairs.map { "\($0.0)\n\($0.1)\n" }.joined()).write(toFile: folder + "/Vietnamese.txt", atomically: true,
+                                                                   encoding: .utf8)
+        let model = folder + "/../names-\(UUID().uuidString).safetensors"
+        defer { try? FileManager.default.removeItem(atPath: model) }
+        var heldPairs = 0
+        for seed in 0..<3 {
+            let split = folder + "/split-\(seed).json"
+            let train = try charrnn(["train-classifier", "--data", folder, "--out", model, "--hidden", "4", "--epochs", "1",
+                                     "--val-fraction", "0.5", "--seed", "\(seed)", "--save-split", split])
+            #expect(train.status == 0, "\(train.stderr)")
+            #expect(train.stderr.contains("82 names in 4 categories"), "\(train.stderr)")  // 72 + 5 pairs
+            let parts = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: split)))
+                as? [String: Any])
+            let names = { (part: String) in Set((parts[part] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }) }
+            let (held, trained) = (names("held_out"), names("train"))
+            for (accented, plain) in pairs {
+                let (a, p) = (accented.lowercased(), plain.lowercased())
+                #expect(trained.contains(a) && trained.contains(p) || held.contains(a) && held.contains(p),
+                        "seed \(seed): \(accented) and \(plain) split")
+                if held.contains(a) { heldPairs += 1 }
+            }
+        }
+        #expect(heldPairs > 0)  // 3 of the 5 names held out at each seed
+    }
+
     @Test func badFoldersAndModels() throws {
         let missing = try charrnn(["train-classifier", "--data", "/no/such/folder", "--out", "/tmp/x.safetensors"])
         #expect(missing.status != 0 && missing.stderr.contains("not a folder"))

@@ -34,6 +34,30 @@ struct ClassifierTests {
         #expect(data.examples.count == 201)  // the two-category name trains under both
     }
 
+    @Test func groupedSplitKeepsEachGroupTogetherAndStaysStratified() {
+        let data = Self.toy(count: 200, seed: 1)
+        // Pairs (2k, 2k + 1) in the first 10 of every 40 sequences are one name each (25 pairs,
+        // under 2k's category: 5 under category 2, 20 under 0); the other 150 are alone. Names
+        // per category: 60 + 20 = 80, 75, 15 + 5 = 20.
+        let groups = (0..<200).map { $0 % 40 < 10 ? $0 / 2 : 1000 + $0 }
+        let (train, held) = data.stratifiedSplit(heldOut: 0.1, seed: 7, groups: groups)
+        #expect(Set(train).isDisjoint(with: held) && train.count + held.count == 200)
+        let pairs = (0..<200).filter { $0 % 40 < 10 && $0 % 2 == 0 }
+        #expect(pairs.allSatisfy { held.contains($0) == held.contains($0 + 1) })
+        #expect(pairs.contains { held.contains($0) })  // not vacuous: some pair is held out
+        // Stratified by name: 10% of 80, 75 and 20 names (7.5 rounds to 8).
+        let heldNames = held.filter { !(groups[$0] < 1000 && $0 % 2 == 1) }
+        #expect(heldNames.reduce(into: [0, 0, 0]) { $0[Int(data.labels[$1][0])] += 1 } == [8, 8, 2])
+        // Seeded: the same seed gives the same split, another seed another.
+        #expect(data.stratifiedSplit(heldOut: 0.1, seed: 7, groups: groups).heldOut == held)
+        #expect(data.stratifiedSplit(heldOut: 0.1, seed: 8, groups: groups).heldOut != held)
+        // Every sequence its own group (any keys): the split without groups, seed for seed.
+        for seed: UInt64 in [0, 7, 8] {
+            #expect(data.stratifiedSplit(heldOut: 0.1, seed: seed, groups: (0..<200).map { 3 * $0 + 1 })
+                    == data.stratifiedSplit(heldOut: 0.1, seed: seed))
+        }
+    }
+
     @Test func reportOnAHandCheckedExample() {
         // Truths 0,0,1,2 (the last also 1); predictions 0,1,1,1.
         let probabilities: [[Double]] = [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.8, 0.1], [0.1, 0.6, 0.3]]

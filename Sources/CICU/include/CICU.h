@@ -44,6 +44,9 @@ int32_t cicu_is_nfc(const char *text, int32_t length, int32_t *status);
 /// Writes the NFC form of the UTF-8 src to dest and returns its length.
 int32_t cicu_nfc(const char *src, int32_t length, char *dest, int32_t capacity, int32_t *status);
 
+/// Writes the NFD form of the UTF-8 src to dest and returns its length.
+int32_t cicu_nfd(const char *src, int32_t length, char *dest, int32_t capacity, int32_t *status);
+
 /// Lowercases the UTF-8 src with the root locale's full case mapping.
 int32_t cicu_to_lower(const char *src, int32_t length, char *dest, int32_t capacity,
                       int32_t *status);
