@@ -56,11 +56,15 @@ struct ShippedModelTests {
 
     @Test func namesModelsAnswerInTheRightLanguage() throws {
         let classify = try charrnn(["classify", "--model", packageRoot + "/Models/names-classifier.safetensors",
-                                    "Schmidt", "王伟", "Ivanov", "--format", "json"])
+                                    "Schmidt", "王伟", "Ivanov", "Nguyen", "--format", "json"])
         #expect(classify.status == 0, "\(classify.stderr)")
         let items = try #require(try JSONSerialization.jsonObject(with: Data(classify.stdout.utf8)) as? [[String: Any]])
-        let best = items.map { (($0["predictions"] as? [[String: Any]])?.first?["category"] as? String) }
-        #expect(best == ["German", "Chinese", "Russian"])
+        let top = items.map { (($0["predictions"] as? [[String: Any]]) ?? []).compactMap { $0["category"] as? String } }
+        #expect(top.prefix(3).map(\.first) == ["German", "Chinese", "Russian"])
+        // Nguyen is listed under English, French and Vietnamese in Corpora/names: the first answer is
+        // one of them, and Vietnamese is among the three.
+        #expect(["English", "French", "Vietnamese"].contains(top[3].first ?? ""), "Nguyen: \(top[3])")
+        #expect(top[3].contains("Vietnamese"), "Nguyen: \(top[3])")
         let generator = packageRoot + "/Models/names-generator.safetensors"
         let russian = try charrnn(["generate", "--model", generator, "--category", "Russian", "--seed", "Ro",
                                    "--samples", "5", "--rng-seed", "1"])
