@@ -321,8 +321,10 @@ struct Train: ParsableCommand {
         var record: [String: JSONValue]
     }
 
-    private func settings(defaults: TrainingSettings = TrainingSettings()) -> TrainingSettings {
-        var s = defaults
+    /// The settings of a new run (flags over the defaults), or of a resumed one (flags over the
+    /// stored settings).
+    private func settings(resuming stored: TrainingSettings? = nil) -> TrainingSettings {
+        var s = stored ?? TrainingSettings()
         s.batchSize = batchSize ?? s.batchSize
         s.sequenceLength = seqLength ?? s.sequenceLength
         let kind = optimizer ?? s.optimizer.kind
@@ -331,7 +333,9 @@ struct Train: ParsableCommand {
         }
         if let clipValue { s.clipping = .value(clipValue) } else if let clip { s.clipping = clip > 0 ? .globalNorm(clip) : .none }
         s.schedule = LearningRateSchedule(decay: lrDecay ?? s.schedule.decay, every: lrDecayEvery ?? s.schedule.every)
-        s.threads = threads ?? (defaults == TrainingSettings() ? ProcessInfo.processInfo.activeProcessorCount : s.threads)
+        // A new run defaults to every core; a resumed one keeps its thread count (the gradient
+        // sums, and so the weights, depend on it).
+        s.threads = threads ?? stored?.threads ?? ProcessInfo.processInfo.activeProcessorCount
         s.seed = seed ?? s.seed
         s.dropout = dropout ?? s.dropout
         return s
@@ -415,7 +419,7 @@ struct Train: ParsableCommand {
         }
         try refuseChanges(against: file.model.metadata, source: resumePath)
         let stored = progress.settings
-        let wanted = settings(defaults: stored)
+        let wanted = settings(resuming: stored)
         for (flag, given, was) in [("--batch-size", batchSize, stored.batchSize), ("--seq-length", seqLength, stored.sequenceLength),
                                    ("--threads", threads, stored.threads)] where given != nil && given != was {
             throw CommandError("\(resumePath) was trained with \(flag) \(was); drop \(flag) to resume, or start over")

@@ -56,6 +56,19 @@ struct TrainWorkflowTests {
         #expect(none.status != 0 && none.stderr.contains("does not exist"))
     }
 
+    /// A run whose settings are all the defaults but --threads 1 resumes on 1 thread, not on
+    /// every core (the default of a new run): the thread count decides the weights.
+    @Test func resumeKeepsTheThreadCountOfADefaultRun() throws {
+        let corpus = try TemporaryFile(String(repeating: Self.text, count: 6))
+        let out = (corpus.path as NSString).deletingLastPathComponent + "/defaults.safetensors"
+        let first = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--hidden", "8", "--steps", "2",
+                                 "--threads", "1"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let resumed = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--steps", "3", "--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("on 1 thread(s)"), "\(resumed.stderr)")
+    }
+
     @Test(arguments: [SIGINT, SIGTERM])
     func signalSavesAndStops(signal: Int32) throws {
         let corpus = try TemporaryFile(Self.text)
