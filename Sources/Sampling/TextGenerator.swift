@@ -14,7 +14,7 @@ public enum GenerationError: Error, Equatable, CustomStringConvertible, Sendable
     }
 }
 
-/// Writes `samples` sequences at once (one stream each) from an Elman language model: primes
+/// Writes `samples` sequences at once (one stream each) from a language model: primes
 /// the hidden state, then draws one token per stream per step with `sampleToken`, within the
 /// constraints of an optional `VerseForm`.
 public final class TextGenerator {

@@ -101,7 +101,7 @@ public enum ClassBalance: String, Codable, CaseIterable, Sendable {
     case none
 }
 
-/// Trains an `RecurrentNetwork` as a classifier: shuffled mini-batches of sequences of different
+/// Trains a `RecurrentNetwork` as a classifier: shuffled mini-batches of sequences of different
 /// lengths (held states past each end), the decoder on each sequence's final state.
 public final class ClassifierTrainer: ExampleTrainer {
     /// The per-category loss weights in use (all 1 without balancing).

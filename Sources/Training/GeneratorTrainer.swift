@@ -59,7 +59,7 @@ public func evaluateGenerator(_ network: RecurrentNetwork, data: LabeledSequence
     return (count == 0 ? 0 : total / Double(count), count)
 }
 
-/// Trains an `RecurrentNetwork` as a conditional generator of names: shuffled mini-batches of names,
+/// Trains a `RecurrentNetwork` as a conditional generator of names: shuffled mini-batches of names,
 /// each a padded sequence, split across threads.
 public final class GeneratorTrainer: ExampleTrainer {
     public let endToken: Int32

@@ -51,7 +51,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     }
 }
 
-/// Trains an `RecurrentNetwork` as a language model on batches from a `TextBatcher`.
+/// Trains a `RecurrentNetwork` as a language model on batches from a `TextBatcher`.
 ///
 /// With `threads` > 1 the B streams are split into that many groups, each run forward and
 /// backward on its own thread with its own activations and gradients; the gradients are summed
