@@ -212,15 +212,7 @@ public final class Workspace {
             // Everything that does not depend on h_{t−1}, for all steps at once: biases and
             // input. The Elman cell takes it in h_1 … h_T, where the recurrence adds to it.
             let pre = shape.cell == .rnnTanh ? hs + b * h : gates[layer].pointer  // rows × G·H
-            let hiddenBias: UnsafePointer<Float>? = shape.cell == .gru ? nil : UnsafePointer(w.hiddenBiases[layer])
-            for r in 0..<rows {
-                let row = pre + r * gh
-                if let hiddenBias {
-                    for j in 0..<gh { row[j] = w.inputBiases[layer][j] + hiddenBias[j] }
-                } else {
-                    row.update(from: w.inputBiases[layer], count: gh)  // GRU: b_hh goes with W_hh h
-                }
-            }
+            fillInputSideBiases(pre, rows: rows, layer: layer, w)
             if layer == 0 {
                 for plane in 0..<planes {
                     addGatheredRows(w.inputWeights[0], ldt: gh, indices: inputs + plane * rows, count: rows,
@@ -266,6 +258,21 @@ public final class Workspace {
             }
             state.layers[layer].pointer.update(from: hs + t * b * h, count: b * h)
             if shape.cell == .lstm { state.cells[layer].pointer.update(from: cells[layer].pointer + t * b * h, count: b * h) }
+        }
+    }
+
+    /// Sets each of `rows` rows of `pre` (G·H wide) to the biases that go with the input side:
+    /// b_ih + b_hh, or only b_ih for a GRU, whose b_hh stays with W_hh h (b_hn is inside the
+    /// reset product).
+    private func fillInputSideBiases(_ pre: UnsafeMutablePointer<Float>, rows: Int, layer: Int, _ w: RecurrentNetwork.Views) {
+        let gh = shape.gateWidth, bih = w.inputBiases[layer], bhh = w.hiddenBiases[layer]
+        for r in 0..<rows {
+            let row = pre + r * gh
+            if shape.cell == .gru {
+                row.update(from: bih, count: gh)
+            } else {
+                for j in 0..<gh { row[j] = bih[j] + bhh[j] }
+            }
         }
     }
 
@@ -366,14 +373,7 @@ public final class Workspace {
             let current = hidden[layer].pointer + b * h  // receives h_t
             // The input side, with both biases (GRU: b_ih only), into `pre` (B × G·H).
             let pre = shape.cell == .rnnTanh ? current : gates[layer].pointer
-            for s in 0..<b {
-                let row = pre + s * gh
-                if shape.cell == .gru {
-                    row.update(from: w.inputBiases[layer], count: gh)
-                } else {
-                    for j in 0..<gh { row[j] = w.inputBiases[layer][j] + w.hiddenBiases[layer][j] }
-                }
-            }
+            fillInputSideBiases(pre, rows: b, layer: layer, w)
             if layer == 0 {
                 for plane in 0..<planes {
                     addGatheredRows(w.inputWeights[0], ldt: gh, indices: inputs + plane * b, count: b, to: pre,
