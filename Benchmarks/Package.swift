@@ -12,13 +12,15 @@ let package = Package(
             name: "tokenizer-speed",
             dependencies: [.product(name: "Tokenizer", package: "charrnn")]
         ),
+        // The CPU clock, medians and load average that kernel-speed and pointwise-speed share.
+        .target(name: "BenchmarkTiming"),
         .executableTarget(
             name: "kernel-speed",
-            dependencies: [.product(name: "Tensor", package: "charrnn")]
+            dependencies: ["BenchmarkTiming", .product(name: "Tensor", package: "charrnn")]
         ),
         .executableTarget(
             name: "pointwise-speed",
-            dependencies: [.product(name: "Tensor", package: "charrnn")]
+            dependencies: ["BenchmarkTiming", .product(name: "Tensor", package: "charrnn")]
         ),
         // Independent FMA chains per instruction set (target attributes), for fma-peak.
         .target(name: "CFMAPeak"),

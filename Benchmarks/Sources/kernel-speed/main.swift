@@ -14,6 +14,7 @@
 import Glibc
 #endif
 import Foundation
+import BenchmarkTiming
 import Tensor
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -21,33 +22,12 @@ let runs = max(1, arguments.compactMap { Int($0) }.first ?? 9)
 let only = arguments.filter { Int($0) == nil }.map { $0.replacingOccurrences(of: "x", with: "×") }
 func selected(_ m: Int, _ n: Int, _ k: Int) -> Bool { only.isEmpty || only.contains("\(m)×\(n)×\(k)") }
 
-/// The CPU time of this thread, in seconds.
-func threadSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
 /// The median over `runs` of the CPU seconds of `reps` calls of `body`.
-func medianSeconds(reps: Int, _ body: () -> Void) -> Double {
-    body()  // warm the caches and the page tables
-    var times: [Double] = []
-    for _ in 0..<runs {
-        let start = threadSeconds()
-        for _ in 0..<reps { body() }
-        times.append(threadSeconds() - start)
-    }
-    return times.sorted()[runs / 2]
-}
+func medianSeconds(reps: Int, _ body: () -> Void) -> Double { BenchmarkTiming.medianSeconds(runs: runs, reps: reps, body) }
 
 func random(_ n: Int, seed: UInt64) -> [Float] {
     var rng = SeededGenerator(seed: seed)
     return (0..<n).map { _ in rng.uniform(-1, 1) }
-}
-
-func loadAverage() -> String {
-    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)
-        .joined(separator: " ") ?? "?"
 }
 
 func right(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }

@@ -11,37 +11,19 @@
 import Glibc
 #endif
 import Foundation
+import BenchmarkTiming
 import Tensor
 
 let runs = CommandLine.arguments.count > 1 ? max(1, Int(CommandLine.arguments[1]) ?? 15) : 15
 
-/// The CPU time of this thread, in seconds.
-func threadSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
 /// The median over `runs` of the CPU seconds of one call of `body`, which runs `reps` times.
 func medianSeconds(reps: Int, _ body: () -> Void) -> Double {
-    body()  // warm the caches and the page tables
-    var times: [Double] = []
-    for _ in 0..<runs {
-        let start = threadSeconds()
-        for _ in 0..<reps { body() }
-        times.append((threadSeconds() - start) / Double(reps))
-    }
-    return times.sorted()[runs / 2]
+    BenchmarkTiming.medianSeconds(runs: runs, reps: reps, body) / Double(reps)
 }
 
 func random(_ n: Int, _ low: Float, _ high: Float, seed: UInt64) -> [Float] {
     var rng = SeededGenerator(seed: seed)
     return (0..<n).map { _ in rng.uniform(low, high) }
-}
-
-func loadAverage() -> String {
-    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)
-        .joined(separator: " ") ?? "?"
 }
 
 // MARK: - The loops before the speed issue (libm, one element at a time)
