@@ -20,7 +20,7 @@ their peak resident memory, both from os.wait4 in a small launcher process, see 
   sampling        a model trained for one step at H=256 on each corpus, then `charrnn generate`
                   at lengths L and 2L with --threads T (which splits a large output layer across
                   threads): rate = L / (t(2L) − t(L)).
-  classifier      `train-classifier --epochs 1` against `--epochs 2` (--patience beyond): one
+  classifier      `train-classifier --cell rnn --epochs 1` against `--epochs 2` (--patience beyond): one
                   epoch's training examples (name, category pairs, counted from --save-split)
                   over the extra seconds. An epoch also scores the held-out names, in both tools.
   classification  `charrnn classify --model M` with N and 2N names on stdin (the corpus's names,
@@ -225,7 +225,7 @@ def measure_classifier(args, runner, tmp, threads_list, results):
     for threads in threads_list:
         def argv(epochs):
             return [args.charrnn, "train-classifier", "--data", args.names, "--out", model, "--epochs", str(epochs),
-                    "--patience", "1000", "--threads", str(threads), "--save-split", split, "--format", "json"]
+                    "--cell", "rnn", "--patience", "1000", "--threads", str(threads), "--save-split", split, "--format", "json"]
 
         log(f"classifier training, threads={threads}: 1 and 2 epochs")
         extra, rss, diffs = differenced(runner, argv, 1, args.repeats)

@@ -13,8 +13,8 @@ struct NameModelOptions: ParsableArguments {
     @Option(help: "Where to write the best model (a .safetensors file).")
     var out: String
 
-    @Option(help: "The recurrent cell: rnn (Elman, tanh), lstm or gru.")
-    var cell: CellOption = .rnn
+    @Option(help: "The recurrent cell: rnn (Elman, tanh), lstm or gru. (default: gru for train-classifier, rnn for train-generator)")
+    var cell: CellOption?
 
     @Option(help: "Hidden units per layer.")
     var hidden = 128
@@ -88,10 +88,11 @@ struct NameModelOptions: ParsableArguments {
         return settings
     }
 
-    /// The network's shape: --cell, --hidden, --layers.
-    func shape(input: Int, output: Int) throws -> NetworkShape {
+    /// The network's shape: --cell (the command's `defaultCell` when not given), --hidden, --layers.
+    func shape(input: Int, output: Int, defaultCell: CellOption) throws -> NetworkShape {
         try checkDropout(dropout, layers: layers)
-        return NetworkShape(inputSize: input, hiddenSize: hidden, layers: layers, outputSize: output, cell: cell.kind)
+        return NetworkShape(inputSize: input, hiddenSize: hidden, layers: layers, outputSize: output,
+                            cell: (cell ?? defaultCell).kind)
     }
 
     /// What the model's `training` record says of the settings beyond data, epochs and seed.

@@ -41,7 +41,8 @@ struct TrainGenerator: ParsableCommand {
         let c = folder.categories.count, end = Int32(vocabulary.endToken!)
         let settings = options.trainingSettings
         var rng = SeededGenerator(seed: seed)
-        let network = RecurrentNetwork(shape: try options.shape(input: c + vocabulary.count, output: vocabulary.count),
+        let network = RecurrentNetwork(shape: try options.shape(input: c + vocabulary.count, output: vocabulary.count,
+                                                                 defaultCell: .rnn),
                                        rng: &rng)
         let trainer = GeneratorTrainer(network: network, data: train, endToken: end, settings: settings)
         printNote("\(data): \(all.count) names in \(c) categories (\(train.count) for training, \(held.count) held out); "
@@ -63,7 +64,7 @@ struct TrainGenerator: ParsableCommand {
             improved: { epoch in
                 best = (epoch, latest)
                 let metadata = try ModelMetadata(
-                    task: .conditionalGenerator, cell: options.cell.kind, hiddenSize: hidden, numLayers: layers,
+                    task: .conditionalGenerator, cell: network.shape.cell, hiddenSize: hidden, numLayers: layers,
                     vocab: vocabulary.tokens, unknownToken: vocabulary.unknownToken, endToken: vocabulary.endToken,
                     categories: folder.categories,
                     training: ["data": .string(data), "epochs": .number(Double(epoch)), "seed": .number(Double(seed)),

@@ -39,6 +39,9 @@ struct ClassifierCommandTests {
         #expect((summary["majority_baseline"] as? Double ?? 1) < 0.5)
         #expect((summary["categories"] as? [[String: Any]])?.map { $0["category"] as? String } == ["German", "Russian", "Spanish"])
         #expect(try String(contentsOfFile: plot, encoding: .utf8).contains("predicted category"))
+        // Without --cell, a classifier is a GRU (train-generator's default stays the Elman cell).
+        let info = try charrnn(["info", "--model", model, "--format", "json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])?["cell"] as? String == "gru")
         // The split, for the PyTorch reference: every name once, the held-out part as scored.
         let parts = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: split)))
             as? [String: Any])

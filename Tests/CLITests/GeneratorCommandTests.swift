@@ -17,6 +17,8 @@ struct GeneratorCommandTests {
         #expect(train.status == 0, "\(train.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(train.stdout.utf8)) as? [String: Any])
         let heldOut = try #require(summary["held_out_bits_per_letter"] as? Double)
+        let info = try charrnn(["info", "--model", model, "--format", "json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])?["cell"] as? String == "rnn_tanh")
 
         // eval --data with the same split scores the same held-out names.
         let eval = try charrnn(["eval", "--model", model, "--data", folder, "--held-out", "0.2", "--format", "json"])

@@ -1,13 +1,13 @@
-// The name models with the gated cells: train-classifier and train-generator take --cell,
-// --layers and --dropout, and their models classify and generate like the Elman ones.
+// The name models with each cell: train-classifier and train-generator take --cell, --layers and
+// --dropout, and their models classify and generate alike.
 
 import Foundation
 import Testing
 import TestSupport
 
-@Suite("Name models with LSTM and GRU cells")
+@Suite("Name models with Elman, LSTM and GRU cells")
 struct NameModelCellTests {
-    @Test(arguments: ["lstm", "gru"])
+    @Test(arguments: ["rnn", "lstm", "gru"])
     func classifierLearnsTheEndings(cell: String) throws {
         let (keep, folder) = try ClassifierCommandTests.folder()
         _ = keep
@@ -22,7 +22,7 @@ struct NameModelCellTests {
         #expect(accuracy >= 0.8, "\(cell): held-out accuracy \(accuracy)")
         let info = try charrnn(["info", "--model", model, "--format", "json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
-        #expect(object["cell"] as? String == cell && object["num_layers"] as? Int == 2)
+        #expect(object["cell"] as? String == (cell == "rnn" ? "rnn_tanh" : cell) && object["num_layers"] as? Int == 2)
         #expect((object["training"] as? [String: Any])?["dropout"] as? Double == 0.1)
         let classify = try charrnn(["classify", "--model", model, "Ivanov", "Gomez", "Zimmermann", "--format", "json"])
         #expect(classify.status == 0, "\(classify.stderr)")
