@@ -5,11 +5,11 @@ let package = Package(
     name: "charrnn",
     products: [
         .executable(name: "charrnn", targets: ["charrnn"]),
+        // The library a Swift program imports: `import CharRNN`.
+        .library(name: "CharRNN", targets: ["CharRNN"]),
+        // The lower layers on their own, for the benchmarks package.
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
         .library(name: "Tensor", targets: ["Tensor"]),
-        .library(name: "Model", targets: ["Model"]),
-        .library(name: "Training", targets: ["Training"]),
-        .library(name: "Sampling", targets: ["Sampling"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,20 +32,24 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CKernels"]),
         // The safetensors file format: reading (with every check) and writing. No charrnn semantics.
         .target(name: "SafeTensors"),
-        // Cells, forward/backward, loss, optimizers, model files.
-        .target(name: "Model", dependencies: ["Tensor", "SafeTensors"]),
+        // Cells, forward/backward, loss, optimizers, model files (whose metadata names the
+        // tokenizer's unit and case).
+        .target(name: "Model", dependencies: ["Tensor", "SafeTensors", "Tokenizer"]),
         // Sampling from logits (temperature, top-k, top-p) and verse-form constraints.
         .target(name: "Sampling", dependencies: ["Model", "Tensor"]),
         // Batching, training loops, evaluation: drives Model, reports through callbacks.
         .target(name: "Training", dependencies: ["Model", "Tensor"]),
-        // The command-line tool: the only target that imports ArgumentParser or prints.
+        // SVG charts (training curves, confusion matrices) and the confusion table for terminals.
+        .target(name: "Plots", dependencies: ["Tokenizer"]),
+        // The public API: language models, names classifiers and generators, their data, and the
+        // one training driver. Re-exports the modules above, so a program needs only this import.
+        .target(name: "CharRNN", dependencies: ["Tokenizer", "Tensor", "Model", "Training", "Sampling", "Plots"]),
+        // The command-line tool: argument parsing and output over CharRNN; the only target that
+        // imports ArgumentParser or prints.
         .executableTarget(
             name: "charrnn",
             dependencies: [
-                "Tokenizer",
-                "Model",
-                "Training",
-                "Sampling",
+                "CharRNN",
                 "SafeTensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -60,6 +64,8 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tensor", "TestSupport"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Model", "Tensor", "TestSupport"]),
+        .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
+        .testTarget(name: "CharRNNTests", dependencies: ["CharRNN", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["charrnn", "SafeTensors", "TestSupport"]),
     ]
 )

@@ -8,6 +8,7 @@
 //    "categories": [], "training": {...}}
 
 import Foundation
+import Tokenizer  // TokenUnit, CaseMapping: how text becomes tokens
 
 /// What a model does with its outputs.
 public enum ModelTask: String, Codable, CaseIterable, Sendable {
@@ -38,17 +39,6 @@ public enum CellKind: String, Codable, CaseIterable, Sendable {
     }
 }
 
-/// What one token is: a grapheme cluster or a word (UAX #29).
-public enum TextUnit: String, Codable, CaseIterable, Sendable {
-    case grapheme
-    case word
-}
-
-/// Whether text is lowercased before it is split into tokens.
-public enum TextCase: String, Codable, CaseIterable, Sendable {
-    case preserve
-    case lower
-}
 
 // MARK: - Errors
 
@@ -106,11 +96,11 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
     /// `num_layers` (L ≥ 1): stacked recurrent layers.
     public var numLayers: Int
     /// `unit`: what a token is; default grapheme.
-    public var unit: TextUnit
+    public var unit: TokenUnit
     /// `normalization`: the Unicode normalization applied to text; default and only value "NFC".
     public var normalization: String
     /// `case`: lowercase the text or not; default preserve.
-    public var textCase: TextCase
+    public var caseMapping: CaseMapping
     /// `vocab`: the token strings in id order, reserved tokens included; non-empty, no repeats.
     public var vocab: [String]
     /// `unknown_token`: the id standing for tokens outside the vocabulary, if any.
@@ -126,7 +116,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
 
     /// Metadata for a model, checked with ``validate()``.
     public init(task: ModelTask, cell: CellKind, hiddenSize: Int, numLayers: Int,
-                unit: TextUnit = .grapheme, normalization: String = "NFC", textCase: TextCase = .preserve,
+                unit: TokenUnit = .grapheme, normalization: String = "NFC", caseMapping: CaseMapping = .preserve,
                 vocab: [String], unknownToken: Int? = nil, endToken: Int? = nil,
                 categories: [String] = [], training: [String: JSONValue] = [:]) throws(ModelMetadataError)
     {
@@ -137,7 +127,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         self.numLayers = numLayers
         self.unit = unit
         self.normalization = normalization
-        self.textCase = textCase
+        self.caseMapping = caseMapping
         self.vocab = vocab
         self.unknownToken = unknownToken
         self.endToken = endToken
@@ -227,7 +217,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", task, cell, hiddenSize = "hidden_size", numLayers = "num_layers"
-        case unit, normalization, textCase = "case", vocab, unknownToken = "unknown_token"
+        case unit, normalization, caseMapping = "case", vocab, unknownToken = "unknown_token"
         case endToken = "end_token", categories, training
     }
 
@@ -267,7 +257,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         numLayers = try required(.numLayers, "an integer")
         unit = try choice(.unit, default: .grapheme)
         normalization = try value(.normalization, "a string") ?? "NFC"
-        textCase = try choice(.textCase, default: .preserve)
+        caseMapping = try choice(.caseMapping, default: .preserve)
         vocab = try required(.vocab, "an array of strings")
         unknownToken = try value(.unknownToken, "an integer id or null")
         endToken = try value(.endToken, "an integer id or null")
@@ -286,7 +276,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         try container.encode(numLayers, forKey: .numLayers)
         try container.encode(unit, forKey: .unit)
         try container.encode(normalization, forKey: .normalization)
-        try container.encode(textCase, forKey: .textCase)
+        try container.encode(caseMapping, forKey: .caseMapping)
         try container.encode(vocab, forKey: .vocab)
         try container.encode(unknownToken, forKey: .unknownToken)
         try container.encode(endToken, forKey: .endToken)

@@ -63,11 +63,14 @@ public final class TextGenerator {
     ///   - forms: one verse form per stream (already advanced through the seed), or nil.
     ///   - excluded: ids never to draw (the unknown token).
     ///   - stop: an id that ends a stream when drawn (the end token); it is not part of the output.
+    ///   - stopAfter: a sequence of ids that ends a stream once its output ends with it (two line
+    ///     breaks: the end of a paragraph); it is part of the output. Empty: none.
     ///   - emit: called with (stream, token) as each token is drawn, in order.
     /// - Returns: the drawn tokens of each stream.
+    /// - Complexity: `length` steps of the network for all streams at once.
     public func generate(
         length: Int, settings: SamplingSettings, forms: [VerseForm]?, excluded: [Int] = [], stop: Int? = nil,
-        using rng: inout SeededGenerator, emit: (Int, Int) -> Void = { _, _ in }
+        stopAfter: [Int] = [], using rng: inout some RandomNumberGenerator, emit: (Int, Int) -> Void = { _, _ in }
     ) throws(GenerationError) -> [[Int]] {
         let v = network.shape.outputSize
         var forms = forms
@@ -103,6 +106,9 @@ public final class TextGenerator {
                 output[s].append(token)
                 next[s] = Int32(token)
                 emit(s, token)
+                if !stopAfter.isEmpty && output[s].count >= stopAfter.count && output[s].suffix(stopAfter.count).elementsEqual(stopAfter) {
+                    finished[s] = true
+                }
             }
             if finished.allSatisfy({ $0 }) { break }
             feed(next)

@@ -103,13 +103,27 @@ public enum ClassBalance: String, Codable, CaseIterable, Sendable {
 
 /// Trains a `RecurrentNetwork` as a classifier: shuffled mini-batches of sequences of different
 /// lengths (held states past each end), the decoder on each sequence's final state.
-public final class ClassifierTrainer: ExampleTrainer {
+public final class ClassifierTrainer: ExampleTrainer, TrainingObjective {
     /// The per-category loss weights in use (all 1 without balancing).
     public let weights: [Float]
+    /// The held-out report of the last `validationLoss()`.
+    public private(set) var lastReport: ClassificationReport?
 
-    public init(network: RecurrentNetwork, data: LabeledSequences, settings: TrainingSettings, balance: ClassBalance) {
+    public init(network: RecurrentNetwork, data: LabeledSequences, heldOut: LabeledSequences? = nil, settings: TrainingSettings,
+                balance: ClassBalance)
+    {
         weights = ClassifierTrainer.weights(counts: data.categoryCounts, balance: balance)
-        super.init(network: network, data: data, settings: settings)
+        super.init(network: network, data: data, heldOut: heldOut, settings: settings)
+    }
+
+    /// The mean cross-entropy of the held-out names' first categories (nats per name), with
+    /// accuracy and macro-F1 in `lastReport`; nil when no name is held out.
+    public func validationLoss() -> Double? {
+        guard heldOut.count > 0 else { return nil }
+        let report = ClassificationReport(probabilities: classify(network, sequences: heldOut.sequences, cache: scoring),
+                                          labels: heldOut.labels, categoryCount: heldOut.categoryCount)
+        lastReport = report
+        return report.loss
     }
 
     /// Per-category loss weights for `balance`, with a mean of 1 over the examples.
@@ -126,20 +140,26 @@ public final class ClassifierTrainer: ExampleTrainer {
 
     /// One update on the next mini-batch; returns its mean (weighted) loss in nats.
     @discardableResult
-    public func trainStep() throws(TrainingError) -> Double {
+    public func trainStep() throws(TrainingError) -> Double { try trainStep(rateScale: 1).loss }
+
+    /// One update on the next mini-batch at the scheduled learning rate times `rateScale`;
+    /// returns its mean (weighted) loss in nats per name and the number of names.
+    public func trainStep(rateScale: Float) throws(TrainingError) -> (loss: Double, tokens: Int) {
         let batch = stepper.nextBatch()
         let scale = 1 / Float(batch.count)
         let network = self.network, examples = self.examples, data = self.data, weights = self.weights
-        return try stepper.update(batch, count: Double(batch.count)) { share, gradients, dropout in
+        let loss = try stepper.update(batch, count: Double(batch.count), rateScale: rateScale) { share, gradients, dropout, cache in
             classifierBatchLoss(network, data: data, items: share.map { examples[$0] }, weights: weights,
-                                gradients: gradients, lossScale: scale, dropout: dropout)
+                                gradients: gradients, lossScale: scale, dropout: dropout, cache: cache)
         }
+        return (loss, batch.count)
     }
 }
 
 /// The summed loss of some examples as one padded batch, accumulating gradients when given.
 func classifierBatchLoss(_ network: RecurrentNetwork, data: LabeledSequences, items: [(sequence: Int, category: Int32)],
-                         weights: [Float]?, gradients: FloatBuffer?, lossScale: Float, dropout: Dropout? = nil) -> Double
+                         weights: [Float]?, gradients: FloatBuffer?, lossScale: Float, dropout: Dropout? = nil,
+                         cache: WorkspaceCache? = nil) -> Double
 {
     guard !items.isEmpty else { return 0 }
     let b = items.count
@@ -148,7 +168,7 @@ func classifierBatchLoss(_ network: RecurrentNetwork, data: LabeledSequences, it
     for (s, item) in items.enumerated() {
         for (step, id) in data.sequences[item.sequence].enumerated() { inputs[step * b + s] = id }
     }
-    let workspace = Workspace(shape: network.shape, batch: b, steps: t)
+    let workspace = cache?.workspace(batch: b, steps: t) ?? Workspace(shape: network.shape, batch: b, steps: t)
     return workspace.classifierLoss(network, inputs: inputs, lengths: items.map { Int32(data.sequences[$0.sequence].count) },
                                     categories: items.map(\.category), weights: weights, gradients: gradients,
                                     lossScale: lossScale, dropout: dropout)
@@ -158,6 +178,10 @@ func classifierBatchLoss(_ network: RecurrentNetwork, data: LabeledSequences, it
 
 /// The category probabilities of each sequence (softmax of the classifier's logits).
 public func classify(_ network: RecurrentNetwork, sequences: [[Int32]], batchSize: Int = 64) -> [[Double]] {
+    classify(network, sequences: sequences, batchSize: batchSize, cache: WorkspaceCache(shape: network.shape))
+}
+
+func classify(_ network: RecurrentNetwork, sequences: [[Int32]], batchSize: Int = 64, cache: WorkspaceCache) -> [[Double]] {
     var result: [[Double]] = []
     result.reserveCapacity(sequences.count)
     for start in stride(from: 0, to: sequences.count, by: batchSize) {
@@ -165,7 +189,7 @@ public func classify(_ network: RecurrentNetwork, sequences: [[Int32]], batchSiz
         let b = chunk.count, t = max(1, chunk.map(\.count).max()!)
         var inputs = [Int32](repeating: 0, count: t * b)
         for (s, sequence) in chunk.enumerated() { for (step, id) in sequence.enumerated() { inputs[step * b + s] = id } }
-        let workspace = Workspace(shape: network.shape, batch: b, steps: t)
+        let workspace = cache.workspace(batch: b, steps: t)
         _ = workspace.classifierLoss(network, inputs: inputs, lengths: chunk.map { Int32(max(1, $0.count)) },
                                      categories: [Int32](repeating: 0, count: b), gradients: nil, lossScale: 1)
         for s in 0..<b {

@@ -22,8 +22,9 @@ final class ExampleStepper {
     private let gradients: [FloatBuffer]
     private(set) var position = 0
     private(set) var epoch = 0
-    /// A factor on the scheduled learning rate (lowered when held-out loss stops improving).
-    var rateScale: Float = 1
+    /// Each thread's workspaces, one per batch shape (names per batch × longest name), reused
+    /// from batch to batch.
+    let workspaces: [WorkspaceCache]
 
     init(network: RecurrentNetwork, examples: Int, settings: TrainingSettings) {
         self.network = network
@@ -33,6 +34,7 @@ final class ExampleStepper {
         order = Array(0..<examples)
         order.shuffle(using: &rng)
         gradients = (0..<max(1, settings.threads)).map { _ in FloatBuffer(count: network.parameterCount) }
+        workspaces = (0..<max(1, settings.threads)).map { _ in WorkspaceCache(shape: network.shape) }
     }
 
     var stepsPerEpoch: Int { (order.count + settings.batchSize - 1) / settings.batchSize }
@@ -49,19 +51,20 @@ final class ExampleStepper {
         return batch
     }
 
-    /// One update: `loss(share, gradients, dropout)` on each thread's share of `batch` returns
-    /// its summed loss and accumulates its gradients; the mean loss (sum / `count`) is returned.
-    func update(_ batch: [Int], count: Double, loss: @escaping @Sendable ([Int], FloatBuffer, Dropout?) -> Double)
-        throws(TrainingError) -> Double
+    /// One update at the scheduled learning rate times `rateScale`: `loss(share, gradients,
+    /// dropout, workspaces)` on each thread's share of `batch` returns its summed loss and
+    /// accumulates its gradients; the mean loss (sum / `count`) is returned.
+    func update(_ batch: [Int], count: Double, rateScale: Float,
+                loss: @escaping @Sendable ([Int], FloatBuffer, Dropout?, WorkspaceCache) -> Double) throws(TrainingError) -> Double
     {
         let groups = max(1, min(settings.threads, batch.count))
         let results = Slots(groups)
-        let sinks = gradients
+        let sinks = gradients, caches = workspaces
         let settings = self.settings, step = optimizer.step
         DispatchQueue.concurrentPerform(iterations: groups) { g in
             sinks[g].zero()
             results.values[g] = loss(Array(batch[(g * batch.count / groups)..<((g + 1) * batch.count / groups)]), sinks[g],
-                                     settings.dropout(step: step, part: g))
+                                     settings.dropout(step: step, part: g), caches[g])
         }
         let sum = gradients[0]
         for g in 1..<groups { for i in 0..<sum.count { sum.pointer[i] += gradients[g].pointer[i] } }
@@ -74,22 +77,49 @@ final class ExampleStepper {
     }
 }
 
-/// What the name models' trainers share: the network, the labelled names, the settings, and the
-/// stepper that serves their shuffled batches and makes the update. A subclass adds `trainStep`.
+/// Workspaces of one network for batches of different shapes, kept for reuse. Not thread-safe:
+/// one per thread.
+final class WorkspaceCache: @unchecked Sendable {
+    let shape: NetworkShape
+    private var cache: [Int: Workspace] = [:]
+    init(shape: NetworkShape) { self.shape = shape }
+
+    /// A workspace for `batch` streams of `steps` steps.
+    func workspace(batch: Int, steps: Int) -> Workspace {
+        let key = batch &* 1_000_003 &+ steps
+        if let workspace = cache[key], workspace.batch == batch, workspace.steps == steps { return workspace }
+        let workspace = Workspace(shape: shape, batch: batch, steps: steps)
+        cache[key] = workspace
+        return workspace
+    }
+}
+
+/// What the name models' trainers share: the network, the labelled names (those trained on and
+/// those held out), the settings, and the stepper that serves their shuffled batches and makes
+/// the update. A subclass adds `trainStep` and `validationLoss`.
 public class ExampleTrainer {
     public let network: RecurrentNetwork
     public let data: LabeledSequences
+    /// The held-out names that `validationLoss()` scores.
+    public let heldOut: LabeledSequences
     public let settings: TrainingSettings
     let examples: [(sequence: Int, category: Int32)]
     let stepper: ExampleStepper
+    /// Workspaces for scoring the held-out names.
+    let scoring: WorkspaceCache
 
-    init(network: RecurrentNetwork, data: LabeledSequences, settings: TrainingSettings) {
+    init(network: RecurrentNetwork, data: LabeledSequences, heldOut: LabeledSequences?, settings: TrainingSettings) {
         self.network = network
         self.data = data
+        self.heldOut = heldOut ?? data.subset([])
         self.settings = settings
         examples = data.examples
         stepper = ExampleStepper(network: network, examples: examples.count, settings: settings)
+        scoring = WorkspaceCache(shape: network.shape)
     }
+
+    public var baseLearningRate: Float { settings.optimizer.learningRate }
+    public var scheduledLearningRate: Float { settings.schedule.rate(settings.optimizer.learningRate, step: step) }
 
     public var optimizer: Optimizer { stepper.optimizer }
     /// Updates made so far.
@@ -98,9 +128,4 @@ public class ExampleTrainer {
     public var epoch: Int { stepper.epoch }
     /// Steps per pass over the training examples.
     public var stepsPerEpoch: Int { stepper.stepsPerEpoch }
-    /// A factor on the learning rate, lowered when held-out loss stops improving (1 at first).
-    public var learningRateScale: Float {
-        get { stepper.rateScale }
-        set { stepper.rateScale = newValue }
-    }
 }

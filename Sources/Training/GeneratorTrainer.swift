@@ -30,12 +30,13 @@ public func generatorBatch(_ data: LabeledSequences, items: [(sequence: Int, cat
 /// The summed cross-entropy (nats) of some names under a conditional generator, and how many
 /// letters (end tokens included) it scored; accumulates gradients when given.
 func generatorLoss(_ network: RecurrentNetwork, data: LabeledSequences, items: [(sequence: Int, category: Int32)],
-                   endToken: Int32, gradients: FloatBuffer?, lossScale: Float, dropout: Dropout? = nil)
-    -> (loss: Double, count: Int)
+                   endToken: Int32, gradients: FloatBuffer?, lossScale: Float, dropout: Dropout? = nil,
+                   cache: WorkspaceCache? = nil) -> (loss: Double, count: Int)
 {
     guard !items.isEmpty else { return (0, 0) }
     let batch = generatorBatch(data, items: items, endToken: endToken)
-    let workspace = Workspace(shape: network.shape, batch: items.count, steps: batch.steps)
+    let workspace = cache?.workspace(batch: items.count, steps: batch.steps)
+        ?? Workspace(shape: network.shape, batch: items.count, steps: batch.steps)
     let state = HiddenState(shape: network.shape, batch: items.count)
     let loss = workspace.languageModelLoss(network, inputs: batch.inputs, planes: 2, targets: batch.targets,
                                            lengths: batch.lengths, state: state, gradients: gradients, lossScale: lossScale,
@@ -48,11 +49,18 @@ func generatorLoss(_ network: RecurrentNetwork, data: LabeledSequences, items: [
 public func evaluateGenerator(_ network: RecurrentNetwork, data: LabeledSequences, endToken: Int32, batchSize: Int = 64)
     -> (nats: Double, count: Int)
 {
+    evaluateGenerator(network, data: data, endToken: endToken, batchSize: batchSize, cache: WorkspaceCache(shape: network.shape))
+}
+
+func evaluateGenerator(_ network: RecurrentNetwork, data: LabeledSequences, endToken: Int32, batchSize: Int = 64,
+                       cache: WorkspaceCache) -> (nats: Double, count: Int)
+{
     let items = data.examples
     var total = 0.0, count = 0
     for start in stride(from: 0, to: items.count, by: batchSize) {
         let part = Array(items[start..<min(start + batchSize, items.count)])
-        let (loss, n) = generatorLoss(network, data: data, items: part, endToken: endToken, gradients: nil, lossScale: 1)
+        let (loss, n) = generatorLoss(network, data: data, items: part, endToken: endToken, gradients: nil, lossScale: 1,
+                                      cache: cache)
         total += loss
         count += n
     }
@@ -61,24 +69,37 @@ public func evaluateGenerator(_ network: RecurrentNetwork, data: LabeledSequence
 
 /// Trains a `RecurrentNetwork` as a conditional generator of names: shuffled mini-batches of names,
 /// each a padded sequence, split across threads.
-public final class GeneratorTrainer: ExampleTrainer {
+public final class GeneratorTrainer: ExampleTrainer, TrainingObjective {
     public let endToken: Int32
 
-    public init(network: RecurrentNetwork, data: LabeledSequences, endToken: Int32, settings: TrainingSettings) {
+    public init(network: RecurrentNetwork, data: LabeledSequences, heldOut: LabeledSequences? = nil, endToken: Int32,
+                settings: TrainingSettings)
+    {
         self.endToken = endToken
-        super.init(network: network, data: data, settings: settings)
+        super.init(network: network, data: data, heldOut: heldOut, settings: settings)
     }
 
     /// One update; returns the batch's mean loss in nats per letter (end tokens included).
     @discardableResult
-    public func trainStep() throws(TrainingError) -> Double {
+    public func trainStep() throws(TrainingError) -> Double { try trainStep(rateScale: 1).loss }
+
+    /// One update at the scheduled learning rate times `rateScale`; returns the batch's mean loss
+    /// in nats per letter (end tokens included) and the number of letters.
+    public func trainStep(rateScale: Float) throws(TrainingError) -> (loss: Double, tokens: Int) {
         let batch = stepper.nextBatch()
         let letters = batch.reduce(0) { $0 + self.data.sequences[self.examples[$1].sequence].count + 1 }
         let scale = 1 / Float(letters)
         let network = self.network, examples = self.examples, data = self.data, end = endToken
-        return try stepper.update(batch, count: Double(letters)) { share, gradients, dropout in
+        let loss = try stepper.update(batch, count: Double(letters), rateScale: rateScale) { share, gradients, dropout, cache in
             generatorLoss(network, data: data, items: share.map { examples[$0] }, endToken: end, gradients: gradients,
-                          lossScale: scale, dropout: dropout).loss
+                          lossScale: scale, dropout: dropout, cache: cache).loss
         }
+        return (loss, letters)
+    }
+
+    /// The held-out names' loss in nats per letter (end tokens included); nil when none is held out.
+    public func validationLoss() -> Double? {
+        guard heldOut.count > 0 else { return nil }
+        return evaluateGenerator(network, data: heldOut, endToken: endToken, cache: scoring).nats
     }
 }

@@ -56,11 +56,13 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
 /// With `threads` > 1 the B streams are split into that many groups, each run forward and
 /// backward on its own thread with its own activations and gradients; the gradients are summed
 /// in a fixed order, so a run is reproducible for a given thread count.
-public final class LanguageModelTrainer {
+public final class LanguageModelTrainer: TrainingObjective {
     public let network: RecurrentNetwork
     public let settings: TrainingSettings
     public let optimizer: Optimizer
     public var batcher: TextBatcher
+    /// The held-out text, scored by `validationLoss()` (empty: nothing held out).
+    public var validation: [Int32] = []
     private let groups: [Group]
     private let gradients: FloatBuffer
 
@@ -96,13 +98,27 @@ public final class LanguageModelTrainer {
 
     /// Updates made so far.
     public var step: Int { optimizer.step }
+    public var stepsPerEpoch: Int { batcher.batchesPerEpoch }
+    public var baseLearningRate: Float { settings.optimizer.learningRate }
+    public var scheduledLearningRate: Float { settings.schedule.rate(settings.optimizer.learningRate, step: optimizer.step) }
 
-    /// One training step on the next batch; returns the batch's mean loss in nats per token.
+    /// One training step on the next batch at the scheduled learning rate; returns the batch's
+    /// mean loss in nats per token.
+    @discardableResult
+    public func trainStep() throws(TrainingError) -> Double { try trainStep(rateScale: 1).loss }
+
+    /// Validation loss of the current weights (nats per token), or nil without validation text.
+    public func validationLoss() -> Double? {
+        guard validation.count > 1 else { return nil }
+        return Training.validationLoss(network, tokens: validation, batch: settings.batchSize, steps: settings.sequenceLength)
+    }
+
+    /// One training step on the next batch, at the scheduled learning rate times `rateScale`;
+    /// returns the batch's mean loss in nats per token and its B·T tokens.
     ///
     /// - Throws: `TrainingError.divergence` when the loss is not finite (the weights are then
     ///   left as they were before the step).
-    @discardableResult
-    public func trainStep() throws(TrainingError) -> Double {
+    public func trainStep(rateScale: Float) throws(TrainingError) -> (loss: Double, tokens: Int) {
         let (inputs, targets, startsEpoch) = batcher.next()
         let b = settings.batchSize, t = settings.sequenceLength
         let scale = 1 / Float(b * t)
@@ -125,9 +141,8 @@ public final class LanguageModelTrainer {
         let loss = groups.reduce(0) { $0 + $1.loss } / Double(b * t)
         guard loss.isFinite else { throw .divergence(step: optimizer.step + 1) }
         settings.clipping.apply(to: sum)
-        let rate = settings.schedule.rate(settings.optimizer.learningRate, step: optimizer.step)
-        optimizer.update(network.parameters, sum, rate: rate)
-        return loss
+        optimizer.update(network.parameters, sum, rate: rateScale * scheduledLearningRate)
+        return (loss, b * t)
     }
 
     /// The state carried into the next batch, as `HiddenState.buffers` (h of each layer, then

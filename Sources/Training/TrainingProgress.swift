@@ -19,11 +19,17 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     public var seconds: Double
     /// Steps between validations, as the run was started with.
     public var validateEvery: Int?
+    /// The stopping rules and the loop's state (plateau factor, stalled validations); absent
+    /// from files written before the plateau and patience rules, which resume without them.
+    public var rules: StoppingRules?
+    public var loop: LoopState?
 
     public init(settings: TrainingSettings, corpusTokens: Int, corpusHash: UInt64, validationFraction: Double,
                 position: Int, epoch: Int, bestValidation: Double?, bestStep: Int?, history: [HistoryPoint],
-                seconds: Double, validateEvery: Int? = nil)
+                seconds: Double, validateEvery: Int? = nil, rules: StoppingRules? = nil, loop: LoopState? = nil)
     {
+        self.rules = rules
+        self.loop = loop
         self.settings = settings
         self.corpusTokens = corpusTokens
         self.corpusHash = corpusHash

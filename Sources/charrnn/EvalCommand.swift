@@ -1,10 +1,8 @@
 // MARK: - charrnn eval and charrnn info
 
 import ArgumentParser
+import CharRNN
 import Foundation
-import Model
-import Tokenizer
-import Training
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +13,7 @@ struct Eval: ParsableCommand {
             A letter the model never saw is an error, unless the model has an unknown token. \
             --held-out F scores only what `train --val-fraction F` held out of the same file (the \
             last F of it, from the first paragraph after the cut); with --data, what \
-            train-classifier or train-generator --val-fraction F --seed S held out of the folder.
+            train-classifier or train-generator --val-fraction F --rng-seed S held out of the folder.
             """
     )
 
@@ -28,8 +26,11 @@ struct Eval: ParsableCommand {
     @Option(help: "A folder of <Category>.txt names to score: a name generator letter by letter (end token included), a classifier by accuracy and macro-F1.")
     var data: String?
 
-    @Option(help: "With --data: the --seed of the held-out split to score (with --held-out).")
-    var seed: UInt64 = 0
+    @Option(name: .customLong("rng-seed"), help: "With --data: the --rng-seed of the held-out split to score (with --held-out).")
+    var rngSeed: UInt64 = 0
+
+    @Option(name: .customLong("seed"), help: .hidden)
+    var deprecatedSeed: UInt64?
 
     @Option(name: .customLong("held-out"),
             help: "Score only the part of the text that train --val-fraction with this value holds out.")
@@ -54,58 +55,50 @@ struct Eval: ParsableCommand {
         guard file.metadata.task == .languageModel else {
             throw CommandError("\(model): a \(file.metadata.task.rawValue) model; eval --text needs a language model")
         }
-        let corpus = try EncodedCorpus(path: text, model: file.metadata)
+        let corpus = try TextCorpus(path: text, model: file.metadata)
         if !corpus.unknown.isEmpty {
-            printNote("\(text): \(corpus.unknown.reduce(0) { $0 + $1.count }) letter(s) outside the vocabulary "
+            printNote("\(text): \(grouped(corpus.unknown.reduce(0) { $0 + $1.count })) letter(s) outside the vocabulary "
                 + "scored as the unknown token")
         }
         var ids = corpus.ids
-        if let heldOut {
-            let start = validationStart(tokens: ids, fraction: heldOut, newline: corpus.vocabulary.id(of: "\n").map(Int32.init))
-            ids = Array(ids[start...])
-        }
+        if let heldOut { ids = Array(ids[corpus.validationStart(fraction: heldOut)...]) }
         if let maxTokens { ids = Array(ids.prefix(maxTokens)) }
         guard ids.count >= 2 else { throw CommandError("\(text): needs at least two letters to score one") }
-        let (nats, count) = evaluateLanguageModel(file.network, tokens: ids)
-        let result = EvalResult(tokens: count, natsPerToken: nats, bitsPerToken: nats / log(2), perplexity: exp(nats))
+        let score = try LanguageModel(file).score(ids: ids)
+        report(score, what: "\(text): \(grouped(score.tokens)) tokens scored", unit: "token")
+    }
+
+    private func report(_ score: Score, what: String, unit: String) {
         if format == .json {
-            printJSON(result)
+            printJSON(EvalResult(tokens: score.tokens, natsPerToken: score.natsPerToken, bitsPerToken: score.bitsPerToken,
+                                 perplexity: score.perplexity))
         } else {
-            var out = OutputStream.standardOutput()
-            out.append(String(format: "%@: %d tokens scored, %.4f nats/token, %.4f bits/token, perplexity %.3f\n",
-                              text as String, count, nats, nats / log(2), exp(nats)))
-            out.flush()
+            printOut(what + String(format: ", %.4f nats/%@, %.4f bits/%@, perplexity %.3f\n", score.natsPerToken, unit,
+                                   score.bitsPerToken, unit, score.perplexity))
         }
     }
 
-    /// A name model on a folder: every name, or the held-out split of `--seed` and `--held-out`
-    /// (as train-classifier and train-generator split it with --seed and --val-fraction).
+    /// A name model on a folder: every name, or the held-out split of `--rng-seed` and `--held-out`
+    /// (as train-classifier and train-generator split it with --rng-seed and --val-fraction).
     private func evaluateNames(_ file: ModelFile, folder path: String) throws {
         let metadata = file.metadata
         guard metadata.task == .conditionalGenerator || metadata.task == .classifier else {
             throw CommandError("\(model): a \(metadata.task.rawValue) model; eval --data needs a name generator or classifier")
         }
-        let folder = try NamesFolder(path: path, caseMapping: CaseMapping(rawValue: metadata.textCase.rawValue) ?? .preserve)
+        let folder = try NamesFolder(path: path, unit: metadata.unit, caseMapping: metadata.caseMapping)
         guard folder.categories == metadata.categories else {
             throw CommandError("\(path): its categories (\(folder.categories.joined(separator: ", "))) are not the model's "
                 + "(\(metadata.categories.joined(separator: ", ")))")
         }
-        let vocabulary = try Vocabulary(tokens: metadata.vocab, unknownToken: metadata.unknownToken, endToken: metadata.endToken)
-        var names = folder.encoded(with: vocabulary)
-        if let heldOut { names = names.subset(folder.split(names, heldOut: heldOut, seed: seed).heldOut) }
+        var names = folder.encoded(with: try TextCodec(metadata).vocabulary)
+        if deprecatedSeed != nil { printNote("--seed N is now --rng-seed N for eval; using --rng-seed \(deprecatedSeed!)") }
+        if let heldOut { names = names.subset(folder.split(names, heldOut: heldOut, seed: deprecatedSeed ?? rngSeed).heldOut) }
         guard metadata.task == .conditionalGenerator, let end = metadata.endToken else {
             return try reportClassifier(file, names: names, folder: path)
         }
         let (nats, count) = evaluateGenerator(file.network, data: names, endToken: Int32(end))
-        let result = EvalResult(tokens: count, natsPerToken: nats, bitsPerToken: nats / log(2), perplexity: exp(nats))
-        if format == .json {
-            printJSON(result)
-        } else {
-            var out = OutputStream.standardOutput()
-            out.append(String(format: "%@: %d names, %d letters scored (end tokens included), %.4f nats/letter, "
-                              + "%.4f bits/letter, perplexity %.3f\n", path, names.count, count, nats, nats / log(2), exp(nats)))
-            out.flush()
-        }
+        report(Score(tokens: count, natsPerToken: nats),
+               what: "\(path): \(grouped(names.count)) names, \(grouped(count)) letters scored (end tokens included)", unit: "letter")
     }
 
     /// A classifier on labelled names: accuracy, macro-F1 and mean cross-entropy.
@@ -117,11 +110,9 @@ struct Eval: ParsableCommand {
                        "macro_f1": .number(report.macroF1), "majority_baseline": .number(report.majorityBaseline),
                        "nats": .number(report.loss)] as [String: JSONValue])
         } else {
-            var out = OutputStream.standardOutput()
-            out.append(String(format: "%@: %d names, accuracy %.4f, macro-F1 %.4f (always the most common category: "
-                              + "%.4f), %.4f nats/name\n", path, report.count, report.accuracy, report.macroF1,
-                              report.majorityBaseline, report.loss))
-            out.flush()
+            printOut(String(format: "%@: %@ names, accuracy %.4f, macro-F1 %.4f (always the most common category: "
+                            + "%.4f), %.4f nats/name\n", path, grouped(report.count), report.accuracy, report.macroF1,
+                            report.majorityBaseline, report.loss))
         }
     }
 
@@ -157,7 +148,7 @@ struct Info: ParsableCommand {
                 "hidden_size": .number(Double(m.hiddenSize)), "num_layers": .number(Double(m.numLayers)),
                 "vocabulary": .number(Double(m.vocab.count)), "categories": .array(m.categories.map(JSONValue.string)),
                 "parameters": .number(Double(file.network.parameterCount)), "unit": .string(m.unit.rawValue),
-                "case": .string(m.textCase.rawValue), "training": .object(m.training),
+                "case": .string(m.caseMapping.rawValue), "training": .object(m.training),
             ]
             object["unknown_token"] = m.unknownToken.map { .number(Double($0)) } ?? .null
             object["end_token"] = m.endToken.map { .number(Double($0)) } ?? .null
@@ -169,18 +160,16 @@ struct Info: ParsableCommand {
             "task         \(m.task.rawValue)",
             "cell         \(m.cell.rawValue), \(m.numLayers) layer(s) of \(m.hiddenSize) units",
             "input        \(shape.inputSize) (one-hot)   output \(shape.outputSize)",
-            "vocabulary   \(m.vocab.count) \(m.unit.rawValue)s, case \(m.textCase.rawValue)"
+            "vocabulary   \(m.vocab.count) \(m.unit.rawValue)s, case \(m.caseMapping.rawValue)"
                 + (m.unknownToken.map { ", unknown token id \($0)" } ?? "") + (m.endToken.map { ", end token id \($0)" } ?? ""),
-            "parameters   \(file.network.parameterCount)",
+            "parameters   \(grouped(file.network.parameterCount))",
         ]
         if !m.categories.isEmpty { lines.append("categories   \(m.categories.joined(separator: ", "))") }
         if !m.training.isEmpty {
             lines.append("training")
             for (key, value) in m.training.sorted(by: { $0.key < $1.key }) { lines.append("  \(key): \(value.text)") }
         }
-        var out = OutputStream.standardOutput()
-        out.append(lines.joined(separator: "\n") + "\n")
-        out.flush()
+        printOut(lines.joined(separator: "\n") + "\n")
     }
 }
 

@@ -1,11 +1,8 @@
 // MARK: - charrnn generate
 
 import ArgumentParser
+import CharRNN
 import Foundation
-import Model
-import Sampling
-import Tensor
-import Tokenizer
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +29,7 @@ struct Generate: ParsableCommand {
     var seedFile: String?
 
     @Option(help: "Sharpness of the distribution: 0 is greedy, 1 the model's own, above 1 wilder.")
-    var temperature: Float = 0.8
+    var temperature = GenerationOptions().temperature
 
     @Option(name: .customLong("top-k"), help: "Draw only among the k most likely letters.")
     var topK: Int?
@@ -41,15 +38,18 @@ struct Generate: ParsableCommand {
     var topP: Float?
 
     @Option(help: "Letters to generate after the seed (a --form poem ends by itself).")
-    var length = 500
+    var length = GenerationOptions().length
+
+    @Flag(help: "End each sample at the end of its paragraph (a blank line), within --length.")
+    var paragraph = false
 
     @Option(help: "How many samples to write.")
-    var samples = 1
+    var samples = GenerationOptions().samples
 
     @Option(help: "Threads for the output layer of a large vocabulary (default: all cores); the text does not depend on it.")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    var threads: Int?
 
-    @Option(name: .customLong("rng-seed"), help: "Random seed: the same seed gives the same text.")
+    @Option(name: .customLong("rng-seed"), help: "Random seed: the same seed gives the same text (default: a random one).")
     var rngSeed: UInt64?
 
     @Option(help: "Chinese verse: 5 or 7 characters per half line.")
@@ -67,123 +67,61 @@ struct Generate: ParsableCommand {
     @Option(help: "Output: text (streamed as it is written), or json (one document at the end).")
     var format: ReportFormat = .text
 
+    var options: GenerationOptions {
+        var o = GenerationOptions()
+        (o.temperature, o.topK, o.topP, o.length, o.samples) = (temperature, topK, topP, length, samples)
+        (o.form, o.lines, o.acrostic, o.category) = (form, lines, acrostic, category)
+        o.stopAtParagraphEnd = paragraph
+        o.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        return o
+    }
+
     func validate() throws {
         if seed != nil && seedFile != nil { throw ValidationError("give --seed or --seed-file, not both") }
-        if !(temperature >= 0 && temperature.isFinite) { throw ValidationError("--temperature must be 0 or more") }
-        if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
-        if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
-        if length < 1 { throw ValidationError("--length must be at least 1") }
-        if samples < 1 { throw ValidationError("--samples must be at least 1") }
-        if threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if let form, form != 5 && form != 7 { throw ValidationError("--form is 5 or 7") }
-        if let lines, lines < 1 { throw ValidationError("--lines must be at least 1") }
+        do { try options.validate() } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
-        let file = try ModelFile(contentsOf: model)
-        let metadata = file.metadata
-        guard metadata.task != .classifier else {
-            throw CommandError("\(model): a classifier; generate needs a language model or a name generator")
-        }
-        var condition: (index: Int, count: Int)?
-        if let category {
-            guard metadata.task == .conditionalGenerator else {
-                throw CommandError("\(model) has no categories; drop --category \(category)")
-            }
-            guard let index = metadata.categories.firstIndex(of: category) else {
-                throw CommandError("\(model) has no category \"\(category)\"; choose one of: "
-                    + metadata.categories.joined(separator: ", "))
-            }
-            condition = (index, metadata.categories.count)
-        } else if metadata.task == .conditionalGenerator {
-            throw CommandError("\(model) writes names by category; give --category, one of: "
-                + metadata.categories.joined(separator: ", "))
-        }
-        let vocabulary = try Vocabulary(tokens: metadata.vocab, unknownToken: metadata.unknownToken,
-                                        endToken: metadata.endToken)
-        let tokenizer = try Tokenizer(unit: TokenUnit(rawValue: metadata.unit.rawValue) ?? .grapheme,
-                                      caseMapping: CaseMapping(rawValue: metadata.textCase.rawValue) ?? .preserve)
-
-        // The seed, as the model's letters.
-        var seedText = seed ?? ""
-        if let seedFile { seedText = try TextSource(path: seedFile).readAll() }
-        let seedTokens = try tokenizer.tokens(seedText)
-        var seedIDs: [Int32] = []
-        var unknownLetters: [String] = []
-        for token in seedTokens {
-            if let id = vocabulary.id(of: token) {
-                seedIDs.append(Int32(id))
-            } else if let unknown = vocabulary.unknownToken {
-                seedIDs.append(Int32(unknown))
-                unknownLetters.append(token)
-            } else {
-                unknownLetters.append(token)
-            }
-        }
-        if !unknownLetters.isEmpty {
-            let shown = unknownLetters.prefix(8).map(describeToken).joined(separator: ", ")
-            if vocabulary.unknownToken == nil {
-                throw CommandError("the seed has letters the model never saw: \(shown); leave them out of --seed")
-            }
-            printNote("the seed has letters the model never saw, read as its unknown token: \(shown)")
-        }
-
-        // The verse form, advanced through the seed.
-        var forms: [VerseForm]?
-        if form != nil || acrostic != nil || lines != nil {
-            do {
-                var verse = try VerseForm(vocabulary: metadata.vocab, unknownToken: metadata.unknownToken,
-                                          charactersPerHalf: form, lines: lines,
-                                          acrostic: try acrostic.map { try tokenizer.tokens($0) })
-                for id in seedIDs { try verse.advance(Int(id)) }
-                forms = Array(repeating: verse, count: samples)
-            } catch let error as VerseFormError {
-                throw CommandError("\(error)")
-            }
-        }
-
-        // Prime: a name generator with its start marker (the end token); a text model with a
-        // paragraph break (the start of a poem or chapter). Then the seed.
-        let generator = TextGenerator(network: file.network, samples: samples, category: condition, threads: threads)
-        if let end = vocabulary.endToken {
-            generator.prime([Int32(end)])
-        } else if let newline = vocabulary.id(of: "\n") {
-            generator.prime([Int32(newline), Int32(newline)])
-        }
-        generator.prime(seedIDs)
-
-        var rng = SeededGenerator(seed: rngSeed ?? UInt64.random(in: 0...UInt64.max))
-        let settings = SamplingSettings(temperature: temperature, topK: topK, topP: topP)
-        let streaming = format == .text && samples == 1
-        var out = OutputStream.standardOutput()
-        if streaming {
-            out.append(seedText)
-            out.flush()
-        }
-        let drawn: [[Int]]
-        do {
-            drawn = try generator.generate(
-                length: form != nil ? Int.max : length, settings: settings, forms: forms,
-                excluded: vocabulary.unknownToken.map { [$0] } ?? [], stop: vocabulary.endToken, using: &rng,
-                emit: { _, token in
-                    guard streaming else { return }
-                    out.append(vocabulary.tokens[token])
-                    out.flush()
-                })
+        let generator: LanguageModel
+        do { generator = try LanguageModel(contentsOf: model) } catch let error as CharRNNError {
+            throw error
         } catch {
             throw CommandError("\(error)")
         }
-        let texts = drawn.map { seedText + $0.map { vocabulary.tokens[$0] }.joined() }
+        var seedText = seed ?? ""
+        if let seedFile { seedText = try TextSource(path: seedFile).readAll() }
+        var rng = SeededGenerator(seed: rngSeed ?? UInt64.random(in: 0...UInt64.max))
+        let streaming = format == .text && samples == 1
+        var out = OutputStream.standardOutput()
+        let result: Generation
+        do {
+            if streaming {
+                _ = try generator.codec.encode(seedText, what: "the seed")  // a bad seed fails before anything is written
+                out.append(seedText)
+                out.flush()
+            }
+            result = try generator.generate(seed: seedText, options: options, using: &rng) { _, piece in
+                guard streaming else { return }
+                out.append(piece)
+                out.flush()
+            }
+        } catch let error as CharRNNError {
+            throw CommandError("\(model): \(error)")
+        }
+        if !result.unseenSeedLetters.isEmpty {
+            printNote("the seed has letters the model never saw, read as its unknown token: "
+                + result.unseenSeedLetters.prefix(8).map(describeToken).joined(separator: ", "))
+        }
         switch format {
         case .json:
-            printJSON(["samples": texts])
+            printJSON(["samples": result.samples])
         case .text:
             if streaming {
-                out.append(texts[0].hasSuffix("\n") ? "" : "\n")
+                out.append(result.samples[0].hasSuffix("\n") ? "" : "\n")
             } else {
                 // Names one per line; texts separated by a blank line.
-                let separator = vocabulary.endToken != nil ? "" : "\n"
-                out.append(texts.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined(separator: separator))
+                let separator = generator.metadata.endToken != nil ? "" : "\n"
+                out.append(result.samples.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined(separator: separator))
             }
             out.flush()
         }

@@ -33,7 +33,7 @@ struct ModelMetadataTests {
         #expect(metadata.task == .conditionalGenerator && metadata.cell == .gru)
         #expect(metadata.cell.gateCount == 3)
         #expect(metadata.hiddenSize == 128 && metadata.numLayers == 2)
-        #expect(metadata.unit == .word && metadata.normalization == "NFC" && metadata.textCase == .lower)
+        #expect(metadata.unit == .word && metadata.normalization == "NFC" && metadata.caseMapping == .lower)
         #expect(metadata.vocab == ["\n", " ", "，", "春", "<unk>"])
         #expect(metadata.unknownToken == 4 && metadata.endToken == 0)
         #expect(metadata.categories == ["Arabic", "Chinese"])
@@ -45,7 +45,7 @@ struct ModelMetadataTests {
         let metadata = try ModelMetadata.decode(fromMetadataString: Self.minimal)
         let expected = try ModelMetadata(task: .languageModel, cell: .rnnTanh, hiddenSize: 8, numLayers: 1, vocab: ["a", "b"])
         #expect(metadata == expected)
-        #expect(metadata.unit == .grapheme && metadata.normalization == "NFC" && metadata.textCase == .preserve)
+        #expect(metadata.unit == .grapheme && metadata.normalization == "NFC" && metadata.caseMapping == .preserve)
         #expect(metadata.unknownToken == nil && metadata.endToken == nil)
         #expect(metadata.categories.isEmpty && metadata.training.isEmpty)
     }

@@ -1,9 +1,6 @@
 // MARK: - Name folders: <Category>.txt files of one name per line
 
 import Foundation
-import Model
-import Tokenizer
-import Training
 
 /// A folder of names by category, read as DESIGN.md says: each `<Category>.txt` is a category
 /// (categories in code-point order of the file stems), one name per line, lines trimmed, blank
@@ -11,22 +8,23 @@ import Training
 /// once; a name listed under several categories is one name with all of them. Spellings that
 /// differ only in diacritics and case ("Nguyễn", "Nguyen") stay distinct names but share a
 /// spelling group, which the training/held-out split keeps together.
-struct NamesFolder {
-    var categories: [String]
+public struct NamesFolder: Sendable {
+    public var categories: [String]
     /// Each distinct name (as normalized text) with its letters and categories.
-    var names: [(text: String, letters: [String], categories: [Int32])]
+    public var names: [(text: String, letters: [String], categories: [Int32])]
     /// The spelling group of each name: names are in one group when `foldDiacriticsAndCase` makes
     /// them equal. Groups are numbered in order of their first name.
-    var spellingGroups: [Int]
+    public var spellingGroups: [Int]
 
-    init(path: String, unit: TokenUnit = .grapheme, caseMapping: CaseMapping) throws {
+    /// Reads the folder at `path`, normalizing names with `unit` and `caseMapping`.
+    public init(path: String, unit: TokenUnit = .grapheme, caseMapping: CaseMapping) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CommandError("\(path): not a folder; give a folder of <Category>.txt files, one name per line")
+            throw CharRNNError("\(path): not a folder; give a folder of <Category>.txt files, one name per line")
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".txt") }
             .sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
-        guard !files.isEmpty else { throw CommandError("\(path): no .txt files; each category is a <Category>.txt file") }
+        guard !files.isEmpty else { throw CharRNNError("\(path): no .txt files; each category is a <Category>.txt file") }
         categories = files.map { String($0.dropLast(4)) }
         let tokenizer = try Tokenizer(unit: unit, caseMapping: caseMapping)
         var index: [String: Int] = [:]
@@ -45,7 +43,7 @@ struct NamesFolder {
                 }
             }
         }
-        guard !names.isEmpty else { throw CommandError("\(path): the .txt files hold no names") }
+        guard !names.isEmpty else { throw CharRNNError("\(path): the .txt files hold no names") }
         self.names = names
         var groupOfKey: [String: Int] = [:]
         spellingGroups = try names.map { name in
@@ -57,7 +55,7 @@ struct NamesFolder {
     }
 
     /// Letter counts over all names.
-    var letterCounts: TokenCounts {
+    public var letterCounts: TokenCounts {
         var counts = TokenCounts()
         for name in names { for letter in name.letters { counts.add(letter) } }
         return counts
@@ -65,7 +63,7 @@ struct NamesFolder {
 
     /// The names as id sequences with their categories, under a vocabulary (letters it lacks
     /// become its unknown token).
-    func encoded(with vocabulary: Vocabulary) -> LabeledSequences {
+    public func encoded(with vocabulary: Vocabulary) -> LabeledSequences {
         let unknown = vocabulary.unknownToken ?? 0
         return LabeledSequences(
             sequences: names.map { $0.letters.map { Int32(vocabulary.id(of: $0) ?? unknown) } },
@@ -74,7 +72,7 @@ struct NamesFolder {
 
     /// The stratified, seeded split of `names` (this folder's names, encoded) that every name
     /// command uses: the spellings of a group go to the same part.
-    func split(_ names: LabeledSequences, heldOut fraction: Double, seed: UInt64) -> (train: [Int], heldOut: [Int]) {
+    public func split(_ names: LabeledSequences, heldOut fraction: Double, seed: UInt64) -> (train: [Int], heldOut: [Int]) {
         names.stratifiedSplit(heldOut: fraction, seed: seed, groups: spellingGroups)
     }
 }

@@ -2,7 +2,7 @@
 
 import Foundation
 import Testing
-@testable import charrnn
+@testable import Plots
 
 #if canImport(FoundationXML)
 import FoundationXML

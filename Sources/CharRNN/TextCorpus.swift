@@ -1,26 +1,38 @@
 // MARK: - Text files to token ids, for training and evaluation
 
-import Model
-import Tokenizer
-
 /// The string of the unknown token, when a vocabulary needs one: U+FFFD REPLACEMENT CHARACTER,
 /// which is also what a reader expects in place of a letter that could not be shown.
-let unknownTokenString = "\u{FFFD}"
+public let unknownTokenString = "\u{FFFD}"
 
-/// A text turned into token ids: read in chunks, normalized, cut and counted in one pass.
-struct EncodedCorpus {
-    var vocabulary: Vocabulary
-    var ids: [Int32]
+/// A text file turned into token ids: read in chunks, normalized, cut and counted in one pass.
+public struct TextCorpus: Sendable {
+    public var vocabulary: Vocabulary
+    public var ids: [Int32]
     /// Letters outside the vocabulary that became the unknown token, with their counts.
-    var unknown: [(token: String, count: Int)] = []
+    public var unknown: [(token: String, count: Int)] = []
+    /// Invalid UTF-8 sequences replaced by U+FFFD (with `lossy`).
+    public var replacements = 0
+
+    /// The index of the first held-out token when the last `fraction` is held out (whole
+    /// paragraphs: `validationStart`).
+    public func validationStart(fraction: Double) -> Int {
+        Training.validationStart(tokens: ids, fraction: fraction, newline: vocabulary.id(of: "\n").map(Int32.init))
+    }
+
+    /// The training and held-out parts when the last `fraction` is held out.
+    public func split(validationFraction fraction: Double) -> (training: [Int32], validation: [Int32]) {
+        let cut = validationStart(fraction: fraction)
+        return (Array(ids[..<cut]), Array(ids[cut...]))
+    }
 
     /// Reads `path` and builds its vocabulary from its own letters, most frequent first. Letters
     /// seen fewer than `minCount` times, or beyond the `maxVocabulary` most frequent, become an
     /// unknown token (U+FFFD), which is then added to the vocabulary.
-    init(path: String, unit: TokenUnit, caseMapping: CaseMapping, minCount: Int = 1, maxVocabulary: Int? = nil,
-         lossy: Bool = false) throws
+    public init(path: String, unit: TokenUnit = .grapheme, caseMapping: CaseMapping = .preserve, minCount: Int = 1,
+                maxVocabulary: Int? = nil, lossy: Bool = false) throws
     {
-        let (seen, provisionalIDs, _) = try Self.read(path: path, unit: unit, caseMapping: caseMapping, lossy: lossy)
+        let (seen, provisionalIDs, _, replacements) = try Self.read(path: path, unit: unit, caseMapping: caseMapping, lossy: lossy)
+        self.replacements = replacements
         var occurrences = [Int](repeating: 0, count: seen.count)
         for id in provisionalIDs { occurrences[Int(id)] += 1 }
         var counts = TokenCounts()
@@ -41,12 +53,11 @@ struct EncodedCorpus {
 
     /// Reads `path` with a model's vocabulary and text settings. Letters the vocabulary lacks
     /// become its unknown token; without one, they are an error that lists them.
-    init(path: String, model metadata: ModelMetadata, lossy: Bool = false) throws {
-        let vocabulary = try Vocabulary(tokens: metadata.vocab, unknownToken: metadata.unknownToken,
-                                        endToken: metadata.endToken)
-        let (seen, provisionalIDs, first) = try Self.read(
-            path: path, unit: TokenUnit(rawValue: metadata.unit.rawValue) ?? .grapheme,
-            caseMapping: CaseMapping(rawValue: metadata.textCase.rawValue) ?? .preserve, lossy: lossy)
+    public init(path: String, model metadata: ModelMetadata, lossy: Bool = false) throws {
+        let vocabulary = try TextCodec(metadata).vocabulary
+        let (seen, provisionalIDs, first, replacements) = try Self.read(
+            path: path, unit: metadata.unit, caseMapping: metadata.caseMapping, lossy: lossy)
+        self.replacements = replacements
         var occurrences = [Int](repeating: 0, count: seen.count)
         for id in provisionalIDs { occurrences[Int(id)] += 1 }
         let missing = seen.enumerated().filter { vocabulary.id(of: $0.element) == nil }
@@ -55,7 +66,7 @@ struct EncodedCorpus {
         if !missing.isEmpty && vocabulary.unknownToken == nil {
             let shown = missing.prefix(8).map { "\(describeToken($0.token)) ×\($0.count), first at token \($0.first)" }
                 .joined(separator: "; ")
-            throw CommandError("\(path): \(missing.count) letter(s) are not in the model's vocabulary and the model "
+            throw CharRNNError("\(path): \(missing.count) letter(s) are not in the model's vocabulary and the model "
                 + "has no unknown token: \(shown)\(missing.count > 8 ? ", …" : ""); remove them from the text, or "
                 + "train a model whose vocabulary has them")
         }
@@ -68,7 +79,7 @@ struct EncodedCorpus {
     /// One pass over the file: the distinct tokens in order of first appearance, and the text
     /// as indices into that list.
     private static func read(path: String, unit: TokenUnit, caseMapping: CaseMapping, lossy: Bool) throws
-        -> (seen: [String], ids: [Int32], first: [Int])
+        -> (seen: [String], ids: [Int32], first: [Int], replacements: Int)
     {
         let source = try TextSource(path: path, lossy: lossy)
         let tokenizer = try Tokenizer(unit: unit, caseMapping: caseMapping)
@@ -89,15 +100,6 @@ struct EncodedCorpus {
                 }
             }
         }
-        if source.replacements > 0 {
-            printNote("\(path): replaced \(source.replacements) invalid UTF-8 sequence(s) with U+FFFD")
-        }
-        return (seen, ids, first)
+        return (seen, ids, first, source.replacements)
     }
-}
-
-/// A command's failure, as the one line the user reads.
-struct CommandError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

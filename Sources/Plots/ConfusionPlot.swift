@@ -7,6 +7,7 @@
 // the text table is sized for a terminal, counting East Asian wide characters as two columns.
 
 import Foundation
+import Tokenizer  // terminalColumns
 
 /// A confusion matrix as an SVG heat map.
 ///
@@ -35,7 +36,7 @@ import Foundation
 ///   - title: The chart's heading.
 /// - Returns: A standalone SVG 1.1 document; about 700 × 700 units for 18 categories.
 /// - Complexity: O(k²) for k categories.
-func confusionMatrixSVG(categories: [String], confusion: [[Int]], title: String) -> String {
+public func confusionMatrixSVG(categories: [String], confusion: [[Int]], title: String) -> String {
     let table = ConfusionCounts(categories: categories, confusion: confusion)
     let names = table.names.map { shortened($0, toColumns: 24) }
     let layout = HeatMapLayout(names: names, totals: table.totals, title: title)
@@ -157,7 +158,7 @@ func confusionMatrixSVG(categories: [String], confusion: [[Int]], title: String)
 ///     read as in ``confusionMatrixSVG(categories:confusion:title:)``.
 /// - Returns: The table's lines joined by newlines, without a final newline.
 /// - Complexity: O(k²) for k categories.
-func confusionMatrixText(categories: [String], confusion: [[Int]]) -> String {
+public func confusionMatrixText(categories: [String], confusion: [[Int]]) -> String {
     let table = ConfusionCounts(categories: categories, confusion: confusion)
     let names = table.names.map { shortened(terminalSafe($0), toColumns: 20) }
     let corner = "true\\pred"
@@ -282,39 +283,6 @@ private func estimatedWidth(_ text: String, fontSize: Double) -> Double {
 }
 
 // MARK: - Terminal columns
-
-/// How many terminal columns `text` takes: two per East Asian wide character, none for a lone
-/// combining mark or format character, one for anything else (per grapheme cluster).
-private func terminalColumns(of text: String) -> Int {
-    text.reduce(0) { $0 + terminalColumns(of: $1) }
-}
-
-private func terminalColumns(of character: Character) -> Int {
-    guard let first = character.unicodeScalars.first else { return 0 }
-    switch first.properties.generalCategory {
-    case .nonspacingMark, .enclosingMark, .format: return 0
-    default: return character.unicodeScalars.contains(where: occupiesTwoColumns) ? 2 : 1
-    }
-}
-
-/// Whether a terminal shows `scalar` two columns wide: CJK ideographs, kana, Hangul syllables,
-/// CJK punctuation, full-width forms, emoji. A rough East Asian Width test, enough for a table.
-private func occupiesTwoColumns(_ scalar: Unicode.Scalar) -> Bool {
-    if scalar.properties.isIdeographic || scalar.properties.isEmojiPresentation { return true }
-    switch scalar.value {
-    case 0x1100...0x115F,  // Hangul Jamo initial consonants
-         0x2E80...0x303E,  // CJK radicals, ideographic description, CJK symbols and punctuation
-         0x3041...0x33FF,  // kana, bopomofo, Hangul compatibility Jamo, CJK compatibility
-         0xA960...0xA97F,  // Hangul Jamo extended A
-         0xAC00...0xD7A3,  // Hangul syllables
-         0xFE30...0xFE4F,  // CJK compatibility forms
-         0xFF01...0xFF60,  // full-width forms
-         0xFFE0...0xFFE6:  // full-width signs
-        return true
-    default:
-        return false
-    }
-}
 
 /// `text` padded with spaces on the right to `columns` terminal columns.
 private func leftAligned(_ text: String, columns: Int) -> String {

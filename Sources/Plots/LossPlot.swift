@@ -8,11 +8,16 @@
 import Foundation
 
 /// One point of a curve.
-struct LossPoint: Equatable {
+public struct LossPoint: Equatable, Sendable {
     /// The training step (batch) the loss was measured at.
-    var step: Int
+    public var step: Int
     /// The loss at that step, in bits per token.
-    var bitsPerToken: Double
+    public var bitsPerToken: Double
+
+    public init(step: Int, bitsPerToken: Double) {
+        self.step = step
+        self.bitsPerToken = bitsPerToken
+    }
 }
 
 /// An SVG chart of the training and validation loss (bits per token) against the step.
@@ -30,7 +35,7 @@ struct LossPoint: Equatable {
 ///   - title: The chart's heading; any text (XML special characters are escaped).
 /// - Returns: A standalone SVG document of 800 × 480 user units.
 /// - Complexity: O(n log n) in the number of points (the curves are sorted by step).
-func lossPlotSVG(train: [LossPoint], validation: [LossPoint], title: String) -> String {
+public func lossPlotSVG(train: [LossPoint], validation: [LossPoint], title: String) -> String {
     let trainCurve = plottable(train)
     let validationCurve = plottable(validation)
     let everything = trainCurve + validationCurve

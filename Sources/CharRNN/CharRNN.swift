@@ -1,0 +1,27 @@
+// The CharRNN module is charrnn as a library: what the command-line tool does, a Swift program
+// can do with one import.
+//
+// - `LanguageModel`: load, save, generate (seed, temperature, top-k, top-p, verse forms,
+//   acrostics; text handed over as it is drawn), score a text.
+// - `NamesClassifier`, `NamesGenerator`: names by category (language).
+// - `TextCorpus`, `NamesFolder`: the data, read with the model's tokenizer and vocabulary
+//   (`TextCodec`).
+// - `TextTrainer`, `NamesTrainer`: training from a `TrainingConfiguration`, through the one
+//   `TrainingLoop` (limits, validation, plateaus, early stopping, checkpoints, exact resume),
+//   reporting `TrainingEvent`s and stopped by a `CancellationToken`.
+//
+// Nothing here prints or reads global state; randomness is passed in.
+
+@_exported import Model
+@_exported import Plots
+@_exported import Sampling
+@_exported import Tensor
+@_exported import Tokenizer
+@_exported import Training
+
+/// A failure of a charrnn operation, as the one line a user reads ("tang.txt: 3 letter(s) are
+/// not in the model's vocabulary …").
+public struct CharRNNError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,198 @@
+// MARK: - A language model: load, save, generate, score
+
+import Foundation
+
+/// How to draw text from a model; the defaults are the command line's.
+public struct GenerationOptions: Codable, Equatable, Sendable {
+    /// Sharpness: 0 always takes the most likely letter, 1 the model's own distribution, above
+    /// 1 wilder.
+    public var temperature: Float = 0.8
+    /// Draw only among the k most likely letters (nil: all).
+    public var topK: Int? = nil
+    /// Draw only among the most likely letters whose probabilities add up to p (nil: all).
+    public var topP: Float? = nil
+    /// Letters to draw after the seed (a verse form ends by itself).
+    public var length = 500
+    /// Samples drawn at once, each its own stream.
+    public var samples = 1
+    /// Chinese verse: 5 or 7 characters per half line (nil: free text).
+    public var form: Int? = nil
+    /// Lines of verse (with `form` or `acrostic`; default 4, or one per acrostic character).
+    public var lines: Int? = nil
+    /// Characters that begin the lines, one per line (藏头诗).
+    public var acrostic: String? = nil
+    /// The category to write in (conditional name generators only).
+    public var category: String? = nil
+    /// End each sample at the end of its paragraph (a blank line), within `length`.
+    public var stopAtParagraphEnd = false
+    /// Threads for the output layer of a large vocabulary; the text does not depend on it.
+    public var threads = 1
+
+    public init() {}
+
+    /// Checks the values; the error names the option as the command line spells it.
+    public func validate() throws {
+        if !(temperature >= 0 && temperature.isFinite) { throw CharRNNError("--temperature must be 0 or more") }
+        if let topK, topK < 1 { throw CharRNNError("--top-k must be at least 1") }
+        if let topP, !(topP > 0 && topP <= 1) { throw CharRNNError("--top-p must be in (0, 1]") }
+        if length < 1 { throw CharRNNError("--length must be at least 1") }
+        if samples < 1 { throw CharRNNError("--samples must be at least 1") }
+        if threads < 1 { throw CharRNNError("--threads must be at least 1") }
+        if let form, form != 5 && form != 7 { throw CharRNNError("--form is 5 or 7") }
+        if let lines, lines < 1 { throw CharRNNError("--lines must be at least 1") }
+    }
+}
+
+/// Samples drawn from a model.
+public struct Generation: Sendable {
+    /// Each sample's text, the seed first.
+    public var samples: [String]
+    /// Seed letters the model never saw, read as its unknown token.
+    public var unseenSeedLetters: [String]
+}
+
+/// How well a model predicts a text.
+public struct Score: Codable, Equatable, Sendable {
+    /// Tokens scored (a text of N tokens scores N − 1: each from the ones before it).
+    public var tokens: Int
+    public var natsPerToken: Double
+    public var bitsPerToken: Double { natsPerToken / log(2) }
+    public var perplexity: Double { exp(natsPerToken) }
+
+    public init(tokens: Int, natsPerToken: Double) {
+        self.tokens = tokens
+        self.natsPerToken = natsPerToken
+    }
+}
+
+/// A model that writes text: a language model (the next letter of a text) or a conditional
+/// generator of names (the next letter of a name in a category).
+///
+/// ```swift
+/// let model = try LanguageModel(contentsOf: "Models/tang.safetensors")
+/// var options = GenerationOptions()
+/// options.form = 5
+/// var rng = SeededGenerator(seed: 1)
+/// let poem = try model.generate(seed: "春", options: options, using: &rng).samples[0]
+/// ```
+public final class LanguageModel {
+    public let network: RecurrentNetwork
+    public let metadata: ModelMetadata
+    /// The model's tokenizer and vocabulary.
+    public let codec: TextCodec
+
+    /// A model from a network and its metadata (not checked against each other: use a
+    /// `ModelFile` read from disk, or metadata made for this network).
+    public init(_ file: ModelFile) throws {
+        guard file.metadata.task != .classifier else {
+            throw CharRNNError("a classifier cannot write text; load it as a NamesClassifier")
+        }
+        network = file.network
+        metadata = file.metadata
+        codec = try TextCodec(file.metadata)
+    }
+
+    /// Reads a model file (every size and shape checked before anything is allocated).
+    public convenience init(contentsOf path: String) throws {
+        let file = try ModelFile(contentsOf: path)
+        guard file.metadata.task != .classifier else {
+            throw CharRNNError("\(path): a classifier; generating needs a language model or a name generator")
+        }
+        try self.init(file)
+    }
+
+    /// Writes the model to `path` (atomically: a temporary file renamed).
+    public func write(to path: String) throws { try ModelFile(network: network, metadata: metadata).write(to: path) }
+
+    /// Draws `options.samples` texts that begin with `seed`.
+    ///
+    /// The state is primed as the model was trained: a name generator with its start marker (the
+    /// end token), a text model with a paragraph break (two line breaks, when its vocabulary
+    /// has them: the start of a poem or chapter); then the seed. Each next letter is drawn from
+    /// the distribution at `temperature`, cut to top-k or the top-p nucleus; the unknown token
+    /// is never drawn. Verse forms and acrostics mask the distribution, so every draw fits.
+    ///
+    /// - Parameters:
+    ///   - seed: text that begins each sample and counts toward a verse form.
+    ///   - options: temperature, cut-offs, length, samples, form, category.
+    ///   - rng: the source of randomness; a seeded generator repeats the text.
+    ///   - onText: called with (sample, text) for each letter as it is drawn, in order.
+    /// - Returns: the samples, each with its seed.
+    /// - Complexity: `length` network steps for all samples together.
+    public func generate(
+        seed: String = "", options: GenerationOptions = GenerationOptions(), using rng: inout some RandomNumberGenerator,
+        onText: (_ sample: Int, _ text: String) -> Void = { _, _ in }
+    ) throws -> Generation {
+        try options.validate()
+        let vocabulary = codec.vocabulary
+        let condition = try category(options.category)
+        let (seedIDs, unseen) = try codec.encode(seed, what: "the seed")
+
+        var forms: [VerseForm]?
+        if options.form != nil || options.acrostic != nil || options.lines != nil {
+            do {
+                var verse = try VerseForm(vocabulary: metadata.vocab, unknownToken: metadata.unknownToken,
+                                          charactersPerHalf: options.form, lines: options.lines,
+                                          acrostic: try options.acrostic.map { try codec.tokenizer.tokens($0) })
+                for id in seedIDs { try verse.advance(Int(id)) }
+                forms = Array(repeating: verse, count: options.samples)
+            } catch let error as VerseFormError {
+                throw CharRNNError("\(error)")
+            }
+        }
+
+        let generator = TextGenerator(network: network, samples: options.samples, category: condition,
+                                      threads: options.threads)
+        if let end = vocabulary.endToken {
+            generator.prime([Int32(end)])
+        } else if let newline = vocabulary.id(of: "\n") {
+            generator.prime([Int32(newline), Int32(newline)])
+        }
+        generator.prime(seedIDs)
+        let paragraphEnd = vocabulary.id(of: "\n").map { [$0, $0] } ?? []
+        let drawn: [[Int]]
+        do {
+            drawn = try generator.generate(
+                length: options.form != nil ? Int.max : options.length,
+                settings: SamplingSettings(temperature: options.temperature, topK: options.topK, topP: options.topP),
+                forms: forms, excluded: vocabulary.unknownToken.map { [$0] } ?? [], stop: vocabulary.endToken,
+                stopAfter: options.stopAtParagraphEnd ? paragraphEnd : [], using: &rng,
+                emit: { sample, token in onText(sample, vocabulary.tokens[token]) })
+        } catch {
+            throw CharRNNError("\(error)")
+        }
+        return Generation(samples: drawn.map { seed + codec.text($0) }, unseenSeedLetters: unseen)
+    }
+
+    /// The category index for a conditional generator, checked against the model.
+    private func category(_ name: String?) throws -> (index: Int, count: Int)? {
+        let categories = metadata.categories
+        guard let name else {
+            guard metadata.task != .conditionalGenerator else {
+                throw CharRNNError("this model writes names by category; give --category, one of: " + categories.joined(separator: ", "))
+            }
+            return nil
+        }
+        guard metadata.task == .conditionalGenerator else { throw CharRNNError("this model has no categories; drop --category \(name)") }
+        guard let index = categories.firstIndex(of: name) else {
+            throw CharRNNError("no category \"\(name)\"; choose one of: " + categories.joined(separator: ", "))
+        }
+        return (index, categories.count)
+    }
+
+    /// The model's loss on `text`, scored as one stream from a zero state (tokens 0 … N−2 fed,
+    /// 1 … N−1 scored). A letter outside the vocabulary is the unknown token, or an error when
+    /// the model has none.
+    public func score(_ text: String) throws -> Score {
+        guard metadata.task == .languageModel else { throw CharRNNError("scoring a text needs a language model") }
+        let ids = try codec.encode(text).ids
+        guard ids.count >= 2 else { throw CharRNNError("the text needs at least two letters to score one") }
+        return score(ids: ids)
+    }
+
+    /// The model's loss on a text given as ids (at least two).
+    public func score(ids: [Int32]) -> Score {
+        let (nats, count) = evaluateLanguageModel(network, tokens: ids)
+        return Score(tokens: count, natsPerToken: nats)
+    }
+}

@@ -1,0 +1,111 @@
+// MARK: - Training a names classifier or a names generator on a folder of names
+
+import Foundation
+
+/// Trains a names classifier (`task: .classifier`) or a conditional names generator
+/// (`.conditionalGenerator`) on a `NamesFolder`: a stratified, seeded share of each category held
+/// out (spellings of one name together), shuffled mini-batches of names, validation after each
+/// epoch, through the `TrainingLoop`. `run(out:)` keeps the best model by held-out loss in `out`.
+public final class NamesTrainer {
+    /// The end-of-name token of name generators: a line break, since a name is one line. At the
+    /// start of a name it is also the start marker.
+    public static let endTokenString = "\n"
+
+    public let configuration: TrainingConfiguration
+    public let task: ModelTask
+    public let folderPath: String
+    public let folder: NamesFolder
+    public let vocabulary: Vocabulary
+    /// Every name, encoded; and the indices of those trained on and held out.
+    public let names: LabeledSequences
+    public let trainIndices: [Int], heldOutIndices: [Int]
+    public let objective: any TrainingObjective & ExampleTrainer
+    public let loop: TrainingLoop
+    /// The best model's held-out classification report (classifiers), as of its epoch.
+    public private(set) var bestReport: ClassificationReport?
+    private let started = Date()
+
+    public var network: RecurrentNetwork { objective.network }
+
+    /// Reads the folder and builds the network (seeded by `rngSeed`).
+    public init(folder path: String, task: ModelTask, configuration: TrainingConfiguration) throws {
+        guard task != .languageModel else { throw CharRNNError("a language model trains on a text: use TextTrainer") }
+        try configuration.validate()
+        if !(configuration.validationFraction > 0) { throw CharRNNError("--val-fraction must be in (0, 1)") }
+        self.configuration = configuration
+        self.task = task
+        folderPath = path
+        folder = try NamesFolder(path: path, unit: configuration.unit, caseMapping: configuration.caseMapping)
+        vocabulary = try Vocabulary(counts: folder.letterCounts, minCount: configuration.minCount,
+                                    maxSize: configuration.maxVocabulary, unknownToken: unknownTokenString,
+                                    endToken: task == .conditionalGenerator ? Self.endTokenString : nil)
+        names = folder.encoded(with: vocabulary)
+        (trainIndices, heldOutIndices) = folder.split(names, heldOut: configuration.validationFraction,
+                                                      seed: configuration.rngSeed)
+        let train = names.subset(trainIndices), held = names.subset(heldOutIndices)
+        let c = folder.categories.count, v = vocabulary.count
+        let shape = NetworkShape(inputSize: task == .classifier ? v : c + v, hiddenSize: configuration.hiddenSize,
+                                 layers: configuration.layers, outputSize: task == .classifier ? c : v, cell: configuration.cell)
+        var rng = SeededGenerator(seed: configuration.rngSeed)
+        let network = RecurrentNetwork(shape: shape, rng: &rng)
+        if task == .classifier {
+            objective = ClassifierTrainer(network: network, data: train, heldOut: held, settings: configuration.settings,
+                                          balance: configuration.balance)
+        } else {
+            objective = GeneratorTrainer(network: network, data: train, heldOut: held,
+                                         endToken: Int32(vocabulary.endToken!), settings: configuration.settings)
+        }
+        loop = TrainingLoop(objective: objective,
+                            rules: configuration.rules(validatingEvery: configuration.validateEvery ?? objective.stepsPerEpoch))
+    }
+
+    /// The held-out names.
+    public var heldOut: LabeledSequences { names.subset(heldOutIndices) }
+
+    /// The latest held-out classification report (classifiers).
+    public var latestReport: ClassificationReport? { (objective as? ClassifierTrainer)?.lastReport }
+
+    /// Trains until a limit, early stopping, divergence or cancellation, writing the best model
+    /// to `out` whenever the held-out loss improves.
+    public func run(out: String, cancel: CancellationToken = CancellationToken(),
+                    events: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary
+    {
+        let outcome = try loop.run(cancel: cancel) { event in
+            if case .validated(let step, let loss, true) = event {
+                bestReport = latestReport
+                try model(heldOutLoss: loss, step: step).write(to: out)
+            }
+            try events(event)
+        }
+        let state = loop.state
+        return TrainingSummary(outcome: outcome, steps: loop.step, seconds: state.seconds, bestLoss: state.bestLoss,
+                               bestStep: state.bestStep, lastTrainLoss: state.history.last { $0.trainLoss != nil }?.trainLoss,
+                               tokensPerSecond: state.history.last?.tokensPerSecond ?? 0)
+    }
+
+    /// Epochs done when the best model was saved.
+    public var bestEpoch: Int? { loop.state.bestStep.map { ($0 + objective.stepsPerEpoch - 1) / objective.stepsPerEpoch } }
+
+    /// The model as of now, with its training record.
+    private func model(heldOutLoss: Double, step: Int) throws -> ModelFile {
+        var training = configuration.record
+        training["data"] = .string(folderPath)
+        training["epochs"] = .number(Double((step + objective.stepsPerEpoch - 1) / objective.stepsPerEpoch))
+        training["val_fraction"] = .number(configuration.validationFraction)
+        training["seconds"] = .number(Date().timeIntervalSince(started))
+        if task == .classifier, let report = latestReport {
+            training["balance"] = .string(configuration.balance.rawValue)
+            training["held_out_accuracy"] = .number(report.accuracy)
+            training["held_out_macro_f1"] = .number(report.macroF1)
+            training["held_out_nats"] = .number(report.loss)
+        } else {
+            training["held_out_bits_per_letter"] = .number(heldOutLoss / log(2))
+        }
+        let metadata = try ModelMetadata(
+            task: task, cell: network.shape.cell, hiddenSize: network.shape.hiddenSize, numLayers: network.shape.layers,
+            unit: configuration.unit, caseMapping: configuration.caseMapping, vocab: vocabulary.tokens,
+            unknownToken: vocabulary.unknownToken, endToken: vocabulary.endToken, categories: folder.categories,
+            training: training)
+        return ModelFile(network: network, metadata: metadata)
+    }
+}

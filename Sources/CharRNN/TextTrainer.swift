@@ -1,0 +1,258 @@
+// MARK: - Training a language model on a text file: start, resume, checkpoints
+
+import Foundation
+
+/// How a training run ended, and what it kept.
+public struct TrainingSummary: Sendable {
+    public var outcome: TrainingOutcome
+    /// Updates made in all (resumed runs included).
+    public var steps: Int
+    /// Seconds of training in all (resumed runs included).
+    public var seconds: Double
+    /// The best held-out loss (nats per token) and its step: the model `out` holds.
+    public var bestLoss: Double?
+    public var bestStep: Int?
+    /// The last history row with a training loss.
+    public var lastTrainLoss: Double?
+    public var tokensPerSecond: Double
+}
+
+/// Trains a language model on a text: char-rnn batching (B streams × T steps, state carried,
+/// truncated BPTT), the last `validationFraction` held out, through the `TrainingLoop`.
+///
+/// `run(out:)` keeps the best model in `out` (rewritten atomically whenever validation improves)
+/// and the latest state in `out + ".resume.safetensors"`, from which `init(resuming:…)`
+/// continues so that a stopped and resumed run ends with the same weights as an unbroken one.
+public final class TextTrainer {
+    public let configuration: TrainingConfiguration
+    /// The path of the text.
+    public let corpusPath: String
+    public let corpus: TextCorpus
+    public let training: [Int32], validation: [Int32]
+    /// The share of the text held out (the stored one when resuming).
+    public let validationFraction: Double
+    /// The model as it will be written (its `training` record is filled in at each save).
+    public private(set) var metadata: ModelMetadata
+    public let objective: LanguageModelTrainer
+    public let loop: TrainingLoop
+    /// The step a resumed run started from (nil: a new run).
+    public let resumedFrom: Int?
+    private let record: [String: JSONValue]
+
+    /// The network being trained.
+    public var network: RecurrentNetwork { objective.network }
+
+    /// A new run from random weights (seeded by `rngSeed`), or from `initFrom`'s weights and
+    /// vocabulary (fine-tuning: letters it lacks become its unknown token, or an error).
+    public init(corpus path: String, configuration: TrainingConfiguration, initFrom: String? = nil) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        corpusPath = path
+        var network: RecurrentNetwork
+        if let initFrom {
+            let model = try ModelFile(contentsOf: initFrom)
+            guard model.metadata.task == .languageModel else {
+                throw CharRNNError("\(initFrom): a \(model.metadata.task.rawValue) model; fine-tuning needs a language model")
+            }
+            corpus = try TextCorpus(path: path, model: model.metadata)
+            network = model.network
+            metadata = model.metadata
+        } else {
+            corpus = try TextCorpus(path: path, unit: configuration.unit, caseMapping: configuration.caseMapping,
+                                    minCount: configuration.minCount, maxVocabulary: configuration.maxVocabulary)
+            let v = corpus.vocabulary.count
+            var rng = SeededGenerator(seed: configuration.rngSeed)
+            network = RecurrentNetwork(shape: NetworkShape(inputSize: v, hiddenSize: configuration.hiddenSize,
+                                                           layers: configuration.layers, outputSize: v, cell: configuration.cell),
+                                       rng: &rng)
+            metadata = try ModelMetadata(
+                task: .languageModel, cell: configuration.cell, hiddenSize: configuration.hiddenSize,
+                numLayers: configuration.layers, unit: configuration.unit, caseMapping: configuration.caseMapping,
+                vocab: corpus.vocabulary.tokens, unknownToken: corpus.vocabulary.unknownToken)
+        }
+        validationFraction = configuration.validationFraction
+        (training, validation) = corpus.split(validationFraction: validationFraction)
+        objective = LanguageModelTrainer(network: network, settings: configuration.settings,
+                                         batcher: try Self.batcher(training, configuration, path))
+        objective.validation = validation
+        let every = configuration.validateEvery ?? Self.defaultValidateEvery(configuration, stepsPerEpoch: objective.stepsPerEpoch)
+        loop = TrainingLoop(objective: objective, rules: configuration.rules(validatingEvery: every))
+        resumedFrom = nil
+        record = Self.record(configuration, corpus: path, initFrom: initFrom)
+    }
+
+    /// Continues the run saved in `resumePath` on the same text. `configuration` is the stored
+    /// one (`TextTrainer.stored(resumePath)`) with only the limits, validation interval and
+    /// patience changed; the batch, sequence length, threads and seed must be the stored ones.
+    public init(resuming resumePath: String, corpus path: String, configuration: TrainingConfiguration) throws {
+        try configuration.validate()
+        let (file, progress) = try Self.stored(resumePath)
+        let stored = progress.settings
+        for (name, given, was) in [("--batch-size", configuration.batchSize, stored.batchSize),
+                                   ("--seq-length", configuration.sequenceLength, stored.sequenceLength),
+                                   ("--threads", configuration.resolvedThreads, stored.threads)] where given != was {
+            throw CharRNNError("\(resumePath) was trained with \(name) \(was); drop \(name) to resume, or start over")
+        }
+        self.configuration = configuration
+        corpusPath = path
+        corpus = try TextCorpus(path: path, model: file.model.metadata)
+        guard corpus.ids.count == progress.corpusTokens, fingerprint(corpus.ids) == progress.corpusHash else {
+            throw CharRNNError("\(path) is not the text \(resumePath) was trained on (\(corpus.ids.count) tokens, "
+                + "expected \(progress.corpusTokens)); give the same --corpus, or start over without --resume")
+        }
+        validationFraction = progress.validationFraction
+        (training, validation) = corpus.split(validationFraction: validationFraction)
+        var batcher = try Self.batcher(training, configuration, path)
+        batcher.position = progress.position
+        batcher.epoch = progress.epoch
+        objective = LanguageModelTrainer(network: file.model.network, settings: configuration.settings, batcher: batcher)
+        objective.validation = validation
+        guard file.optimizerFirst.count == objective.optimizer.first.count,
+            file.optimizerSecond.count == objective.optimizer.second.count,
+            file.carriedState.count == objective.carriedState().count,
+            file.carriedState.allSatisfy({ $0.count == stored.batchSize * file.model.network.shape.hiddenSize })
+        else { throw CharRNNError("\(resumePath): its optimizer or hidden state does not fit the model; start over") }
+        objective.optimizer.restore(step: file.optimizerStep, first: file.optimizerFirst, second: file.optimizerSecond)
+        objective.restoreCarriedState(file.carriedState)
+        metadata = file.model.metadata
+        var state = progress.loop ?? LoopState()
+        if progress.loop == nil {  // a file from before the loop state: its best, history and time
+            state.history = progress.history
+            state.bestLoss = progress.bestValidation
+            state.bestStep = progress.bestStep
+            state.seconds = progress.seconds
+        }
+        let every = configuration.validateEvery ?? progress.validateEvery
+            ?? Self.defaultValidateEvery(configuration, stepsPerEpoch: objective.stepsPerEpoch)
+        loop = TrainingLoop(objective: objective, rules: configuration.rules(validatingEvery: every), state: state)
+        resumedFrom = file.optimizerStep
+        record = Self.record(configuration, corpus: path, initFrom: nil)
+    }
+
+    /// What a resume file holds: the model, the optimizer, and the run's progress.
+    public static func stored(_ resumePath: String) throws -> (file: ResumeFile, progress: TrainingProgress) {
+        guard FileManager.default.fileExists(atPath: resumePath) else {
+            throw CharRNNError("\(resumePath) does not exist; run without --resume to start training")
+        }
+        let file = try ResumeFile(contentsOf: resumePath)
+        do { return (file, try JSONDecoder().decode(TrainingProgress.self, from: Data(file.progress.utf8))) } catch {
+            throw CharRNNError("\(resumePath): its training progress is unreadable (\(error)); start over without --resume")
+        }
+    }
+
+    /// The configuration a resume file was started with: its model and settings, and for files
+    /// written before the plateau and patience rules, neither (so they resume as they ran).
+    public static func storedConfiguration(_ file: ResumeFile, _ progress: TrainingProgress) -> TrainingConfiguration {
+        let s = progress.settings
+        var c = TrainingConfiguration(model: file.model.metadata)
+        c.validationFraction = progress.validationFraction
+        c.batchSize = s.batchSize
+        c.sequenceLength = s.sequenceLength
+        c.optimizer = s.optimizer.kind
+        c.learningRate = s.optimizer.learningRate
+        c.clipping = s.clipping
+        c.stepDecay = s.schedule
+        c.threads = s.threads
+        c.rngSeed = s.seed
+        c.dropout = s.dropout
+        c.validateEvery = progress.rules?.validateEvery ?? progress.validateEvery
+        c.patience = progress.rules?.patience ?? 0
+        c.plateauFactor = progress.rules?.plateauFactor ?? 1
+        c.steps = progress.rules?.steps
+        c.epochs = progress.rules?.epochs
+        return c
+    }
+
+    /// The entropy of the training text's letter frequencies (nats per token): the loss of a
+    /// model that knows only how common each letter is. A trained model should be well below.
+    public var unigramBaseline: Double { unigramEntropy(training, vocabularySize: corpus.vocabulary.count) }
+
+    /// Where the latest state goes for `--resume`.
+    public static func resumePath(out: String) -> String { out + ".resume.safetensors" }
+
+    /// Trains until a limit, early stopping, divergence or cancellation, saving the best model
+    /// to `out` and the latest state to its resume file at each validation.
+    ///
+    /// - Parameters:
+    ///   - out: the model file (the best by validation loss; the latest when nothing is held out).
+    ///   - cancel: set it to stop after the current update (the state is saved first).
+    ///   - events: the loop's events, after the trainer has saved what they call for.
+    public func run(out: String, cancel: CancellationToken = CancellationToken(),
+                    events: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary
+    {
+        let resumePath = Self.resumePath(out: out)
+        let outcome = try loop.run(cancel: cancel) { event in
+            switch event {
+            case .validated(_, _, let improved):
+                if improved { try saveModel(to: out) }
+            case .recorded:
+                if validation.count < 2 { try saveModel(to: out) }  // nothing held out: the latest is the best
+                try saveResume(to: resumePath)
+            case .step, .plateau:
+                break
+            }
+            try events(event)
+        }
+        let state = loop.state
+        return TrainingSummary(outcome: outcome, steps: loop.step, seconds: state.seconds, bestLoss: state.bestLoss,
+                               bestStep: state.bestStep, lastTrainLoss: state.history.last { $0.trainLoss != nil }?.trainLoss,
+                               tokensPerSecond: state.history.last?.tokensPerSecond ?? 0)
+    }
+
+    /// The model's `training` record as of now.
+    private var trainingRecord: [String: JSONValue] {
+        var record = self.record
+        let state = loop.state
+        record["steps"] = .number(Double(loop.step))
+        record["seconds"] = .number(loop.elapsed)
+        if let best = state.bestLoss {
+            record["val_nats_per_token"] = .number(best)
+            record["val_bits_per_token"] = .number(best / log(2))
+            record["best_step"] = .number(Double(state.bestStep ?? loop.step))
+        }
+        return record
+    }
+
+    private func saveModel(to path: String) throws {
+        var metadata = self.metadata
+        metadata.training = trainingRecord
+        try ModelFile(network: network, metadata: metadata).write(to: path)
+    }
+
+    private func saveResume(to path: String) throws {
+        var metadata = self.metadata
+        metadata.training = trainingRecord
+        let state = loop.state
+        let progress = TrainingProgress(
+            settings: objective.settings, corpusTokens: corpus.ids.count, corpusHash: fingerprint(corpus.ids),
+            validationFraction: validationFraction, position: objective.batcher.position, epoch: objective.batcher.epoch,
+            bestValidation: state.bestLoss, bestStep: state.bestStep, history: state.history, seconds: loop.elapsed,
+            validateEvery: loop.rules.validateEvery, rules: loop.rules, loop: state)
+        let json = String(decoding: try JSONEncoder().encode(progress), as: UTF8.self)
+        try ResumeFile(model: ModelFile(network: network, metadata: metadata), optimizerStep: objective.optimizer.step,
+                       optimizerFirst: objective.optimizer.first.array, optimizerSecond: objective.optimizer.second.array,
+                       carriedState: objective.carriedState(), progress: json).write(to: path)
+    }
+
+    private static func batcher(_ training: [Int32], _ c: TrainingConfiguration, _ path: String) throws -> TextBatcher {
+        do { return try TextBatcher(tokens: training, batch: c.batchSize, steps: c.sequenceLength) } catch {
+            throw CharRNNError("\(path): \(error)")
+        }
+    }
+
+    /// Validation every 1/20 of a step limit (at most 1,000 updates); with no step limit, every
+    /// epoch, but at least every 1,000 updates.
+    static func defaultValidateEvery(_ c: TrainingConfiguration, stepsPerEpoch: Int) -> Int {
+        let byEpochs = c.epochs.map { $0.multipliedReportingOverflow(by: stepsPerEpoch) }.map { $0.overflow ? Int.max : $0.partialValue }
+        if let total = [c.steps, byEpochs].compactMap({ $0 }).min() { return max(1, min(1000, total / 20)) }
+        return max(1, min(1000, stepsPerEpoch))
+    }
+
+    private static func record(_ c: TrainingConfiguration, corpus: String, initFrom: String?) -> [String: JSONValue] {
+        var record = c.record
+        record["corpus"] = .string(corpus)
+        record["seq_length"] = .number(Double(c.sequenceLength))
+        if let initFrom { record["init_from"] = .string(initFrom) }
+        return record
+    }
+}

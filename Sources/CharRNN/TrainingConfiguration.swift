@@ -1,0 +1,171 @@
+// MARK: - What a training run is given: one Codable value for text and names models
+
+import Foundation
+
+/// Everything that decides a training run, for a language model (`TextTrainer`) or a names
+/// model (`NamesTrainer`). The defaults are those of `charrnn train`; `namesClassifier` and
+/// `namesGenerator` give those of the name commands. Stored in the resume file, so a resumed
+/// run continues with the same values.
+public struct TrainingConfiguration: Codable, Equatable, Sendable {
+    // MARK: The network
+    /// The recurrent cell: Elman (PyTorch's `nn.RNN`, tanh), LSTM or GRU.
+    public var cell: CellKind = .rnnTanh
+    /// Units in each layer's hidden state (H).
+    public var hiddenSize = 256
+    /// Stacked recurrent layers.
+    public var layers = 1
+    /// Dropout between stacked layers during training (PyTorch's `dropout`); 0: none.
+    public var dropout: Float = 0
+
+    // MARK: The text
+    /// What a letter is: a grapheme cluster or an ICU word.
+    public var unit: TokenUnit = .grapheme
+    /// Keep letter case, or lowercase the text first.
+    public var caseMapping: CaseMapping = .preserve
+    /// Letters seen fewer times than this become the unknown token (1: keep every letter).
+    public var minCount = 1
+    /// Keep at most this many letters, the most frequent (nil: all).
+    public var maxVocabulary: Int? = nil
+    /// Share held out for validation: the last part of a text (whole paragraphs), or a stratified
+    /// share of each category's names.
+    public var validationFraction = 0.05
+
+    // MARK: The updates
+    /// Parallel streams per batch (text), or names per batch.
+    public var batchSize = 32
+    /// Steps of backpropagation through time per batch (text only).
+    public var sequenceLength = 64
+    /// The update rule.
+    public var optimizer: OptimizerKind = .adam
+    /// The learning rate.
+    public var learningRate: Float = 2e-3
+    /// Gradient limit before each update: a global L2 norm of 5, as char-rnn's default.
+    public var clipping: GradientClipping = .globalNorm(5)
+    /// Step decay: the learning rate times `decay` every `every` updates (decay 1: none).
+    public var stepDecay = LearningRateSchedule()
+    /// The learning rate times this after each validation that does not improve (1: never).
+    public var plateauFactor: Float = 0.5
+    /// Classifiers: how the loss makes up for categories of different sizes.
+    public var balance: ClassBalance = .none
+
+    // MARK: When to stop
+    /// Updates in all, counting those before a resume (nil: no limit).
+    public var steps: Int? = nil
+    /// Passes over the training data in all (nil: no limit).
+    public var epochs: Int? = nil
+    /// Seconds of training in this run (nil: no limit).
+    public var maxTime: Double? = nil
+    /// Validations in a row without a better held-out loss after which training stops (0: never).
+    public var patience = 4
+    /// Updates between validations (nil: text, an epoch but at most 1,000, or 1/20 of a step
+    /// limit; names, an epoch).
+    public var validateEvery: Int? = nil
+
+    // MARK: Repeatability
+    /// Threads each batch is split across; the sums, and so the weights, depend on it (nil: all
+    /// cores).
+    public var threads: Int? = nil
+    /// Seed of the initial weights, dropout masks, and the names' split and order.
+    public var rngSeed: UInt64 = 0
+
+    /// `charrnn train`'s defaults.
+    public init() {}
+
+    /// `charrnn train`'s defaults with a model's network and text settings (cell, sizes, unit,
+    /// case): what fine-tuning it keeps.
+    public init(model metadata: ModelMetadata) {
+        cell = metadata.cell
+        hiddenSize = metadata.hiddenSize
+        layers = metadata.numLayers
+        unit = metadata.unit
+        caseMapping = metadata.caseMapping
+    }
+
+    /// `charrnn train-classifier`'s defaults: a GRU of 128 units, names lowercased, 10% of each
+    /// category held out, at most 30 epochs.
+    public static var namesClassifier: TrainingConfiguration {
+        var c = TrainingConfiguration()
+        c.cell = .gru
+        c.hiddenSize = 128
+        c.caseMapping = .lower
+        c.validationFraction = 0.1
+        c.epochs = 30
+        return c
+    }
+
+    /// `charrnn train-generator`'s defaults: an Elman RNN of 128 units, case kept, 10% held out,
+    /// at most 30 epochs.
+    public static var namesGenerator: TrainingConfiguration {
+        var c = namesClassifier
+        c.cell = .rnnTanh
+        c.caseMapping = .preserve
+        return c
+    }
+
+    /// The thread count to use: `threads`, or every core.
+    public var resolvedThreads: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    /// The numerical settings of the trainers.
+    public var settings: TrainingSettings {
+        var s = TrainingSettings()
+        s.batchSize = batchSize
+        s.sequenceLength = sequenceLength
+        s.optimizer = OptimizerSettings(kind: optimizer, learningRate: learningRate)
+        s.clipping = clipping
+        s.schedule = stepDecay
+        s.threads = resolvedThreads
+        s.seed = rngSeed
+        s.dropout = dropout
+        return s
+    }
+
+    /// The stopping rules, validating every `every` updates.
+    func rules(validatingEvery every: Int) -> StoppingRules {
+        StoppingRules(steps: steps, epochs: epochs, maxTime: maxTime, patience: patience, plateauFactor: plateauFactor,
+                      validateEvery: every)
+    }
+
+    /// Checks every value; the error names the option as the command line spells it.
+    public func validate() throws {
+        let positive: [(String, Int?)] = [
+            ("--hidden", hiddenSize), ("--layers", layers), ("--seq-length", sequenceLength), ("--batch-size", batchSize),
+            ("--threads", threads), ("--steps", steps), ("--epochs", epochs), ("--min-count", minCount),
+            ("--lr-decay-every", stepDecay.every), ("--eval-every", validateEvery),
+        ]
+        for (name, value) in positive { if let value, value < 1 { throw CharRNNError("\(name) must be at least 1") } }
+        if patience < 0 { throw CharRNNError("--patience must be 0 (never stop early) or more") }
+        if let maxVocabulary, maxVocabulary < 2 { throw CharRNNError("--max-vocab must be at least 2") }
+        if !(learningRate > 0 && learningRate.isFinite) { throw CharRNNError("--lr must be positive") }
+        if !(stepDecay.decay > 0 && stepDecay.decay <= 1) { throw CharRNNError("--lr-decay must be in (0, 1]") }
+        if !(plateauFactor > 0 && plateauFactor <= 1) { throw CharRNNError("--lr-plateau must be in (0, 1]") }
+        if !(validationFraction >= 0 && validationFraction < 1) { throw CharRNNError("--val-fraction must be in [0, 1)") }
+        if !(dropout >= 0 && dropout < 1) { throw CharRNNError("--dropout must be in [0, 1)") }
+        if let maxTime, !(maxTime > 0) { throw CharRNNError("--max-time must be positive") }
+        switch clipping {
+        case .none: break
+        case .globalNorm(let x): if !(x >= 0 && x.isFinite) { throw CharRNNError("--clip must be 0 or more") }
+        case .value(let x): if !(x > 0 && x.isFinite) { throw CharRNNError("--clip-value must be positive") }
+        }
+    }
+
+    /// The facts a model's `training` record keeps of these settings.
+    var record: [String: JSONValue] {
+        var record: [String: JSONValue] = [
+            "seed": .number(Double(rngSeed)), "batch_size": .number(Double(batchSize)),
+            "optimizer": .string(optimizer.rawValue), "lr": .number(Double("\(learningRate)") ?? 0),
+            "threads": .number(Double(resolvedThreads)), "patience": .number(Double(patience)),
+        ]
+        switch clipping {
+        case .none: record["clip"] = .number(0)
+        case .globalNorm(let x): record["clip"] = .number(Double(x))
+        case .value(let x): record["clip_value"] = .number(Double(x))
+        }
+        if stepDecay.decay != 1 {
+            record["lr_decay"] = .number(Double("\(stepDecay.decay)") ?? 0)
+            record["lr_decay_every"] = .number(Double(stepDecay.every))
+        }
+        if plateauFactor != 1 { record["lr_plateau"] = .number(Double("\(plateauFactor)") ?? 0) }
+        if dropout > 0 { record["dropout"] = .number(Double("\(dropout)") ?? 0) }  // 0.1, not 0.10000000149
+        return record
+    }
+}

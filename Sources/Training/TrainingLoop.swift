@@ -1,0 +1,263 @@
+// MARK: - The one training loop: steps, validation, best model, plateaus, early stopping, limits
+
+import Model
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What the loop trains: a network and its optimizer, one update on the next batch, and a
+/// held-out score. `LanguageModelTrainer`, `ClassifierTrainer` and `GeneratorTrainer` are one.
+public protocol TrainingObjective: AnyObject {
+    var network: RecurrentNetwork { get }
+    var optimizer: Optimizer { get }
+    /// The learning rate before any decay.
+    var baseLearningRate: Float { get }
+    /// The scheduled learning rate (step decay) for the next update, before the plateau factor.
+    var scheduledLearningRate: Float { get }
+    /// Updates per pass over the training data.
+    var stepsPerEpoch: Int { get }
+    /// One update on the next batch with the scheduled learning rate times `rateScale`.
+    ///
+    /// - Returns: the batch's mean loss in nats per token, and how many tokens it scored.
+    /// - Throws: `TrainingError.divergence` when the loss is not finite (nothing was updated).
+    func trainStep(rateScale: Float) throws(TrainingError) -> (loss: Double, tokens: Int)
+    /// The held-out loss of the current weights in nats per token, or nil when nothing is held out.
+    func validationLoss() -> Double?
+}
+
+/// One row of a run's history: the mean training loss since the previous row, the validation
+/// loss when it was measured, the learning rate and the speed.
+public struct HistoryPoint: Codable, Equatable, Sendable {
+    public var step: Int
+    /// Mean training loss over the steps since the previous point, in nats per token (nil when
+    /// no step ran since).
+    public var trainLoss: Double?
+    /// Validation loss at this step, in nats per token, if it was measured.
+    public var validationLoss: Double?
+    public var learningRate: Float
+    public var tokensPerSecond: Double
+
+    public init(step: Int, trainLoss: Double?, validationLoss: Double?, learningRate: Float, tokensPerSecond: Double) {
+        self.step = step
+        self.trainLoss = trainLoss
+        self.validationLoss = validationLoss
+        self.learningRate = learningRate
+        self.tokensPerSecond = tokensPerSecond
+    }
+}
+
+/// When a run stops and how validation steers it. Every limit that is set applies; the first
+/// reached ends the run.
+public struct StoppingRules: Codable, Equatable, Sendable {
+    /// Updates in all, counting those before a resume (nil: no limit).
+    public var steps: Int?
+    /// Passes over the training data in all (nil: no limit).
+    public var epochs: Int?
+    /// Seconds of training in this run (nil: no limit).
+    public var maxTime: Double?
+    /// Validations in a row without a better held-out loss after which the run stops (0: never).
+    public var patience: Int
+    /// The learning rate is multiplied by this after each validation without a better held-out
+    /// loss that does not stop the run (1: never).
+    public var plateauFactor: Float
+    /// Updates between validations.
+    public var validateEvery: Int
+
+    public init(steps: Int? = nil, epochs: Int? = nil, maxTime: Double? = nil, patience: Int = 0,
+                plateauFactor: Float = 1, validateEvery: Int)
+    {
+        self.steps = steps
+        self.epochs = epochs
+        self.maxTime = maxTime
+        self.patience = patience
+        self.plateauFactor = plateauFactor
+        self.validateEvery = max(1, validateEvery)
+    }
+}
+
+/// What the loop has learnt so far, kept in a resume file so that a resumed run decides exactly
+/// as an unbroken one.
+public struct LoopState: Codable, Equatable, Sendable {
+    public var history: [HistoryPoint] = []
+    /// The lowest held-out loss seen (nats per token) and its step: the model `--out` holds.
+    public var bestLoss: Double?
+    public var bestStep: Int?
+    /// The lowest loss among the scheduled validations (those every `validateEvery` updates),
+    /// which alone drive the plateau and patience rules, so that an extra validation at a
+    /// time limit or an interruption changes nothing in the weights of a resumed run.
+    public var scheduledBest: Double?
+    /// Scheduled validations in a row without improvement.
+    public var stalled = 0
+    /// The factor the plateau rule has put on the learning rate.
+    public var rateScale: Float = 1
+    /// Seconds spent training in earlier runs.
+    public var seconds = 0.0
+
+    public init() {}
+}
+
+/// What a run tells its caller as it goes.
+public enum TrainingEvent: Sendable {
+    /// An update finished with this batch loss (nats per token).
+    case step(step: Int, loss: Double, tokensPerSecond: Double)
+    /// Validation ran; `improved` when it is the best so far (the caller saves the model then).
+    case validated(step: Int, loss: Double, improved: Bool)
+    /// A validation without improvement lowered the learning rate to `learningRate`.
+    case plateau(step: Int, learningRate: Float)
+    /// A history row was recorded (at each validation, and at the end).
+    case recorded(HistoryPoint)
+}
+
+/// How a run ended.
+public enum TrainingOutcome: Equatable, Sendable {
+    /// The step or epoch limit was reached.
+    case finished
+    /// `patience` validations in a row did not improve.
+    case earlyStop
+    /// The time limit was reached.
+    case timeLimit
+    /// The caller's cancellation token was set.
+    case cancelled
+    /// The loss was not finite at this step; the weights are those before it.
+    case diverged(step: Int)
+
+    /// A short phrase for reports: "finished", "early stop", "time limit", ….
+    public var phrase: String {
+        switch self {
+        case .finished: "finished"
+        case .earlyStop: "early stop"
+        case .timeLimit: "time limit"
+        case .cancelled: "interrupted"
+        case .diverged: "diverged"
+        }
+    }
+}
+
+/// A flag the caller holds to stop a run between two updates: the CLI sets it from Ctrl-C, a
+/// server when its client goes away. Safe to set from any thread or a signal handler.
+public final class CancellationToken: Sendable {
+    private let code = Atomic<Int32>(0)
+
+    public init() {}
+
+    /// Asks the run to stop; `code` (non-zero) says why (the CLI stores the signal number).
+    public func cancel(code: Int32 = 1) { self.code.store(code == 0 ? 1 : code, ordering: .relaxed) }
+
+    public var isCancelled: Bool { code.load(ordering: .relaxed) != 0 }
+    /// The code given to `cancel`, or 0.
+    public var reason: Int32 { code.load(ordering: .relaxed) }
+}
+
+/// Trains an objective until a limit: validates every `validateEvery` updates and at the end,
+/// keeps the best held-out loss, lowers the learning rate on a plateau, stops early after
+/// `patience` validations without improvement, at `maxTime`, or when cancelled.
+public final class TrainingLoop {
+    public let objective: any TrainingObjective
+    public var rules: StoppingRules
+    public private(set) var state: LoopState
+    private var pendingLoss = 0.0, pendingSteps = 0
+
+    public init(objective: any TrainingObjective, rules: StoppingRules, state: LoopState = LoopState()) {
+        self.objective = objective
+        self.rules = rules
+        self.state = state
+    }
+
+    /// Updates made so far.
+    public var step: Int { objective.optimizer.step }
+
+    /// The step at which the step and epoch limits end the run (nil: neither is set).
+    public var stepLimit: Int? {
+        let byEpochs = rules.epochs.map { $0.multipliedReportingOverflow(by: objective.stepsPerEpoch) }
+            .map { $0.overflow ? Int.max : $0.partialValue }
+        return [rules.steps, byEpochs].compactMap { $0 }.min()
+    }
+
+    /// Passes over the training data so far (fractional).
+    public var epoch: Double { Double(step) / Double(max(objective.stepsPerEpoch, 1)) }
+
+    /// The learning rate of the next update.
+    public var learningRate: Float { state.rateScale * objective.scheduledLearningRate }
+
+    /// Seconds spent training, earlier runs included, as of the last call of `run` returning
+    /// or the last event.
+    public private(set) var elapsed = 0.0
+
+    /// Runs until a limit, early stopping, divergence or cancellation. `events` may throw (a
+    /// failed save) to end the run with that error.
+    public func run(cancel: CancellationToken = CancellationToken(), events: (TrainingEvent) throws -> Void) throws
+        -> TrainingOutcome
+    {
+        let started = monotonicSeconds()
+        var intervalStart = started, intervalTokens = 0
+        let limit = stepLimit ?? Int.max
+        let outcome: TrainingOutcome
+        defer { state.seconds += monotonicSeconds() - started }
+        func rate() -> Double { Double(intervalTokens) / max(monotonicSeconds() - intervalStart, 1e-9) }
+        loop: while true {
+            elapsed = state.seconds + monotonicSeconds() - started
+            if step >= limit { outcome = .finished; break }
+            if cancel.isCancelled { outcome = .cancelled; break }
+            if let maxTime = rules.maxTime, monotonicSeconds() - started >= maxTime { outcome = .timeLimit; break }
+            let result: (loss: Double, tokens: Int)
+            do { result = try objective.trainStep(rateScale: state.rateScale) } catch {
+                if case .divergence(let step) = error { return .diverged(step: step) }
+                throw error
+            }
+            pendingLoss += result.loss
+            pendingSteps += 1
+            intervalTokens += result.tokens
+            try events(.step(step: step, loss: result.loss, tokensPerSecond: rate()))
+            guard step % rules.validateEvery == 0 else { continue }
+            let loss = try record(events: events, rate: rate())
+            intervalStart = monotonicSeconds()
+            intervalTokens = 0
+            guard let loss else { continue }
+            if state.scheduledBest.map({ loss < $0 }) ?? true {
+                state.scheduledBest = loss
+                state.stalled = 0
+                continue
+            }
+            state.stalled += 1
+            if rules.patience > 0 && state.stalled >= rules.patience { outcome = .earlyStop; break loop }
+            if rules.plateauFactor < 1 && step < limit {
+                state.rateScale *= rules.plateauFactor
+                try events(.plateau(step: step, learningRate: learningRate))
+            }
+        }
+        if pendingSteps > 0 || state.history.last?.step != step { _ = try record(events: events, rate: rate()) }
+        elapsed = state.seconds + monotonicSeconds() - started
+        return outcome
+    }
+
+    /// Validates, keeps the best, and appends a history row; returns the validation loss.
+    private func record(events: (TrainingEvent) throws -> Void, rate: Double) throws -> Double? {
+        let loss = objective.validationLoss().flatMap { $0.isFinite ? $0 : nil }
+        if let loss {
+            let improved = state.bestLoss.map { loss < $0 } ?? true
+            if improved {
+                state.bestLoss = loss
+                state.bestStep = step
+            }
+            try events(.validated(step: step, loss: loss, improved: improved))
+        }
+        let point = HistoryPoint(step: step, trainLoss: pendingSteps > 0 ? pendingLoss / Double(pendingSteps) : nil,
+                                 validationLoss: loss, learningRate: learningRate, tokensPerSecond: rate)
+        state.history.append(point)
+        pendingLoss = 0
+        pendingSteps = 0
+        try events(.recorded(point))
+        return loss
+    }
+}
+
+/// Seconds from an arbitrary start, never going backwards.
+func monotonicSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+}

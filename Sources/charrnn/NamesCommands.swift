@@ -1,0 +1,255 @@
+// MARK: - charrnn train-classifier, train-generator and classify: names by category
+
+import ArgumentParser
+import CharRNN
+import Foundation
+
+/// Trains a names model with the shared options and prints its progress; what the two training
+/// commands share.
+private func trainNames(task: ModelTask, data: String, options: TrainingOptions, configure: (inout TrainingConfiguration) -> Void)
+    throws -> NamesTrainer
+{
+    var c = task == .classifier ? TrainingConfiguration.namesClassifier : .namesGenerator
+    options.apply(to: &c)
+    configure(&c)
+    do { try c.validate() } catch { throw ValidationError("\(error)") }
+    options.noteDropout(c)
+    let trainer = try NamesTrainer(folder: data, task: task, configuration: c)
+    let counts = trainer.names.categoryCounts, categories = trainer.folder.categories
+    printNote("\(data): \(grouped(trainer.names.count)) names in \(categories.count) categories (\(grouped(trainer.trainIndices.count)) "
+        + "for training, \(grouped(trainer.heldOutIndices.count)) held out); vocabulary \(trainer.vocabulary.count); "
+        + "\(grouped(trainer.network.parameterCount)) parameters; \(grouped(trainer.objective.stepsPerEpoch)) steps per epoch")
+    if task == .classifier {
+        printNote("smallest categories: " + counts.indices.sorted { counts[$0] < counts[$1] }.prefix(3)
+            .map { "\(categories[$0]) \(counts[$0])" }.joined(separator: ", ") + "; balance: \(c.balance.rawValue)")
+    }
+    var printer = EventPrinter(loop: trainer.loop, every: trainer.objective.stepsPerEpoch)
+    printer.unit = task == .classifier ? "nats/name" : "bits/letter"
+    printer.detail = { trainer.latestReport.map { String(format: ", accuracy %.3f, macro-F1 %.3f", $0.accuracy, $0.macroF1) } ?? "" }
+    catchStopSignals()
+    let summary: TrainingSummary
+    defer { printer.line.finish() }
+    summary = try trainer.run(out: options.out, cancel: stopToken) { printer.handle($0) }
+    printer.line.finish()
+    let kept = summary.bestStep != nil ? "; \(options.out) keeps the best model (epoch \(trainer.bestEpoch ?? 0))" : ""
+    switch summary.outcome {
+    case .diverged(let step):
+        throw CommandError("the loss became NaN or infinite at step \(step)\(kept); lower --lr and train again")
+    case .cancelled:
+        printNote("interrupted" + kept)
+        throw ExitCode(stopStatus)
+    default:
+        guard summary.bestStep != nil else { throw CommandError("stopped before the first validation; no model was written") }
+    }
+    return trainer
+}
+
+/// The closing facts of a names run, for the JSON summary.
+private func summaryJSON(_ trainer: NamesTrainer, out: String) -> [String: JSONValue] {
+    let state = trainer.loop.state
+    return ["out": .string(out), "epochs": .number(Double(trainer.bestEpoch ?? 0)), "seconds": .number(state.seconds),
+            "steps": .number(Double(trainer.loop.step)), "held_out": .number(Double(trainer.heldOutIndices.count)),
+            "stopped": .string(state.history.isEmpty ? "" : stoppedPhrase(trainer))]
+}
+
+private func stoppedPhrase(_ trainer: NamesTrainer) -> String {
+    let loop = trainer.loop
+    if let limit = loop.stepLimit, loop.step >= limit { return "finished" }
+    if loop.rules.patience > 0 && loop.state.stalled >= loop.rules.patience { return "early stop" }
+    return "time limit"
+}
+
+struct TrainClassifier: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-classifier",
+        abstract: "Train a classifier of names by category (language) on a folder of <Category>.txt files.",
+        discussion: """
+            Each name is read letter by letter (NFC grapheme clusters, lowercased by default so \
+            that SCHMIDT and Schmidt are one name) from a zero state by a GRU unless --cell says \
+            otherwise; the decoder reads the final state. A stratified, seeded --val-fraction of \
+            each category's names is held out, spellings equal up to diacritics and case (Nguyễn, \
+            Nguyen) together. After every epoch the held-out loss decides the best model, which \
+            --out holds; a validation without improvement multiplies the learning rate by \
+            --lr-plateau, and --patience of them in a row stop training. --balance none trains on \
+            the plain mean loss; sqrt weights each name's loss by 1/√(its category's size), \
+            weights by 1/size, so that every category counts the same in total.
+            """
+    )
+
+    @Option(help: "A folder of <Category>.txt files, one name per line.")
+    var data: String
+
+    @OptionGroup var options: TrainingOptions
+
+    @Option(help: "Class balance: none, sqrt (loss weights 1/√size) or weights (1/size: each category counts the same).")
+    var balance = TrainingConfiguration.namesClassifier.balance
+
+    @Option(name: .customLong("case"), help: "lower or preserve letter case.")
+    var caseMapping = TrainingConfiguration.namesClassifier.caseMapping
+
+    @Option(help: "Draw the held-out confusion matrix (rows normalised) to this SVG file.")
+    var plot: String?
+
+    @Option(name: .customLong("save-split"),
+            help: "Write the training and held-out names (normalized, with their categories) to this JSON file.")
+    var saveSplit: String?
+
+    @Option(name: .customLong("lr-decay"), help: .hidden)
+    var deprecatedDecay: Float?
+
+    func run() throws {
+        let trainer = try trainNames(task: .classifier, data: data, options: options) { c in
+            c.balance = balance
+            c.caseMapping = caseMapping
+            if let deprecatedDecay {
+                printNote("--lr-decay is now --lr-plateau for the name commands (--lr-decay is train's step decay)")
+                c.plateauFactor = deprecatedDecay
+            }
+        }
+        let folder = trainer.folder
+        if let saveSplit {
+            let part = { (indices: [Int]) -> JSONValue in
+                .array(indices.map { i in
+                    .object(["name": .string(folder.names[i].text),
+                             "categories": .array(folder.names[i].categories.map { .string(folder.categories[Int($0)]) })])
+                })
+            }
+            let document: JSONValue = .object(["categories": .array(folder.categories.map(JSONValue.string)),
+                                               "train": part(trainer.trainIndices), "held_out": part(trainer.heldOutIndices)])
+            try JSONEncoder().encode(document).write(to: URL(fileURLWithPath: saveSplit))
+        }
+        guard let report = trainer.bestReport else { throw CommandError("no name was held out; raise --val-fraction") }
+        let epoch = trainer.bestEpoch ?? 0
+        if let plot {
+            try confusionMatrixSVG(categories: folder.categories, confusion: report.confusion,
+                                   title: "charrnn train-classifier \(data): held-out confusion (best epoch \(epoch))")
+                .write(toFile: plot, atomically: true, encoding: .utf8)
+        }
+        if options.format == .json {
+            let perCategory: [JSONValue] = folder.categories.enumerated().map { i, name in
+                .object(["category": .string(name), "precision": .number(report.precision[i]), "recall": .number(report.recall[i]),
+                         "f1": .number(report.f1[i]), "support": .number(Double(report.support[i]))])
+            }
+            printJSON(summaryJSON(trainer, out: options.out).merging([
+                "accuracy": .number(report.accuracy), "macro_f1": .number(report.macroF1),
+                "majority_baseline": .number(report.majorityBaseline), "held_out_nats": .number(report.loss),
+                "categories": .array(perCategory),
+                "confusion": .array(report.confusion.map { .array($0.map { .number(Double($0)) }) }),
+            ]) { $1 })
+        } else {
+            var text = String(format: "held-out names: %@; accuracy %.3f, macro-F1 %.3f (always the most common category: %.3f); "
+                              + "best epoch %d, %@ (%@)\n\n", grouped(report.count), report.accuracy, report.macroF1,
+                              report.majorityBaseline, epoch, duration(trainer.loop.state.seconds), stoppedPhrase(trainer))
+            text += "category        precision  recall   F1     names\n"
+            for (i, name) in folder.categories.enumerated() {
+                text += name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                    + String(format: "%6.3f    %6.3f  %6.3f  %5d\n", report.precision[i], report.recall[i], report.f1[i], report.support[i])
+            }
+            printOut(text + "\n" + confusionMatrixText(categories: folder.categories, confusion: report.confusion))
+        }
+        printNote("wrote \(options.out)")
+    }
+}
+
+struct TrainGenerator: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-generator",
+        abstract: "Train a generator of names by category (language) on a folder of <Category>.txt files.",
+        discussion: """
+            The model reads [one-hot category ; one-hot letter] at each step, from a zero state: \
+            first the end-of-name token (the start marker), then the name's letters, and learns to \
+            predict each next letter and then the end token, so generated names end by themselves. \
+            Letter case is kept. A stratified --val-fraction of the names is held out (the same \
+            names for the same --rng-seed as train-classifier), the spellings of a name that differ \
+            only in diacritics and case (Nguyễn, Nguyen) together; the held-out loss picks the best \
+            epoch and stops training early. Score it with charrnn eval --data.
+            """
+    )
+
+    @Option(help: "A folder of <Category>.txt files, one name per line.")
+    var data: String
+
+    @OptionGroup var options: TrainingOptions
+
+    @Option(name: .customLong("lr-decay"), help: .hidden)
+    var deprecatedDecay: Float?
+
+    func run() throws {
+        let trainer = try trainNames(task: .conditionalGenerator, data: data, options: options) { c in
+            if let deprecatedDecay {
+                printNote("--lr-decay is now --lr-plateau for the name commands (--lr-decay is train's step decay)")
+                c.plateauFactor = deprecatedDecay
+            }
+        }
+        let best = trainer.loop.state.bestLoss ?? 0
+        if options.format == .json {
+            printJSON(summaryJSON(trainer, out: options.out).merging([
+                "held_out_nats_per_letter": .number(best), "held_out_bits_per_letter": .number(best / log(2)),
+            ]) { $1 })
+        }
+        printNote(String(format: "wrote %@ (held-out %.4f bits/letter at epoch %d; %@, %@)", options.out, best / log(2),
+                         trainer.bestEpoch ?? 0, duration(trainer.loop.state.seconds), stoppedPhrase(trainer)))
+    }
+}
+
+struct Classify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Say which categories (languages) names belong to, with probabilities.",
+        discussion: """
+            Names come from the arguments, or one per line on standard input when none are given. \
+            A name that cannot be read (an empty one) gets an error line and the exit status is 1; \
+            the others are answered.
+            """)
+
+    @Option(help: "A classifier model (.safetensors).")
+    var model: String
+
+    @Argument(help: "Names to classify.")
+    var names: [String] = []
+
+    @Option(help: "How many categories to show per name.")
+    var top = 3
+
+    @Option(help: "Output: text or json.")
+    var format: ReportFormat = .text
+
+    func validate() throws {
+        if top < 1 { throw ValidationError("--top must be at least 1") }
+    }
+
+    func run() throws {
+        let classifier = try NamesClassifier(contentsOf: model)
+        var inputs = names
+        if inputs.isEmpty {
+            inputs = try TextSource(path: "-").readAll().split(whereSeparator: \.isNewline).map(String.init)
+                .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        }
+        let results = classifier.classify(inputs)
+        var answers: [Classification] = []
+        for result in results {
+            switch result {
+            case .success(let answer):
+                if !answer.unseenLetters.isEmpty {
+                    printNote("\(answer.input): letters the model never saw, read as unknown: "
+                        + answer.unseenLetters.map(describeToken).joined(separator: ", "))
+                }
+                answers.append(answer)
+            case .failure(let error):
+                printNote("\(error)")
+            }
+        }
+        if format == .json {
+            printJSON(JSONValue.array(answers.map { answer in
+                .object(["input": .string(answer.input), "predictions": .array(answer.predictions.prefix(top).map {
+                    .object(["category": .string($0.category), "probability": .number($0.probability)])
+                })])
+            }))
+        } else {
+            printOut(answers.map { answer in
+                answer.input + "  " + answer.predictions.prefix(top).map { String(format: "%@ %.2f", $0.category, $0.probability) }
+                    .joined(separator: ", ") + "\n"
+            }.joined())
+        }
+        if answers.count < results.count { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,152 @@
+// MARK: - The options every training command shares, and the run's notes and summary
+
+import ArgumentParser
+import CharRNN
+import Foundation
+
+private let text = TrainingConfiguration(), names = TrainingConfiguration.namesClassifier
+
+/// Options of train, train-classifier and train-generator. A value not given keeps the
+/// command's default (or, with --resume, the stored value).
+struct TrainingOptions: ParsableArguments {
+    @Option(help: "Where to write the best model (a .safetensors file).")
+    var out: String
+
+    @Option(help: "The recurrent cell: rnn (Elman, tanh), lstm or gru (default: gru for train-classifier, rnn otherwise).")
+    var cell: CellOption?
+
+    @Option(help: "Hidden units per layer (default: \(text.hiddenSize); \(names.hiddenSize) for names).")
+    var hidden: Int?
+
+    @Option(help: "Stacked recurrent layers (default: \(text.layers)).")
+    var layers: Int?
+
+    @Option(help: "Dropout between stacked layers during training, 0 to 1 (default: \(text.dropout)).")
+    var dropout: Float?
+
+    @Option(name: .customLong("batch-size"),
+            help: "Parallel streams per batch, or names per batch (default: \(text.batchSize)).")
+    var batchSize: Int?
+
+    @Option(help: "Learning rate (default: \(text.learningRate)).")
+    var lr: Float?
+
+    @Option(help: "Clip gradients to this global L2 norm; 0: no clipping (default: 5).")
+    var clip: Float?
+
+    @Option(name: .customLong("clip-value"), help: "Clamp each gradient element to ± this value instead (char-rnn's grad_clip).")
+    var clipValue: Float?
+
+    @Option(help: "Stop after this many updates in all, counting those before --resume.")
+    var steps: Int?
+
+    @Option(help: "Stop after this many passes over the training data (default: none for train; \(names.epochs!) for names).")
+    var epochs: Int?
+
+    @Option(name: .customLong("max-time"), help: "Stop after this many seconds of training, keeping the best model.")
+    var maxTime: Double?
+
+    @Option(help: "Stop after this many validations in a row without a better held-out loss; 0: never (default: \(text.patience)).")
+    var patience: Int?
+
+    @Option(name: .customLong("lr-plateau"),
+            help: "Multiply the learning rate by this after a validation without improvement; 1: never (default: \(text.plateauFactor)).")
+    var lrPlateau: Float?
+
+    @Option(name: .customLong("eval-every"),
+            help: "Updates between validations (default: an epoch, at most 1,000; 1/20 of a --steps or --epochs limit for train).")
+    var evalEvery: Int?
+
+    @Option(name: .customLong("val-fraction"),
+            help: "Share held out for validation (default: \(text.validationFraction); \(names.validationFraction) of each category for names).")
+    var valFraction: Double?
+
+    @Option(name: .customLong("min-count"), help: "Letters seen fewer times become the unknown token (default: \(text.minCount): keep all).")
+    var minCount: Int?
+
+    @Option(name: .customLong("rng-seed"),
+            help: "Random seed (weights, dropout, names' split and order); the same seed and --threads repeat a run (default: \(text.rngSeed)).")
+    var rngSeed: UInt64?
+
+    @Option(name: .customLong("seed"), help: .hidden)
+    var deprecatedSeed: UInt64?
+
+    @Option(help: "Threads each batch is split across; the weights depend on it (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Output: text, or json (one summary document on stdout).")
+    var format: ReportFormat = .text
+
+    func validate() throws {
+        if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
+        if rngSeed != nil && deprecatedSeed != nil { throw ValidationError("give --rng-seed only (--seed is its old name)") }
+        if let maxTime, !(maxTime > 0) { throw ValidationError("--max-time must be positive") }
+    }
+
+    /// The random seed given, by its name or its old one (with a note).
+    var seed: UInt64? {
+        if let deprecatedSeed {
+            printNote("--seed N is now --rng-seed N for training (--seed is generate's seed text); using --rng-seed \(deprecatedSeed)")
+        }
+        return rngSeed ?? deprecatedSeed
+    }
+
+    /// The given values over `c`.
+    func apply(to c: inout TrainingConfiguration) {
+        if let cell { c.cell = cell.kind }
+        if let hidden { c.hiddenSize = hidden }
+        if let layers { c.layers = layers }
+        if let dropout { c.dropout = dropout }
+        if let batchSize { c.batchSize = batchSize }
+        if let lr { c.learningRate = lr }
+        if let clipValue { c.clipping = .value(clipValue) } else if let clip { c.clipping = clip > 0 ? .globalNorm(clip) : .none }
+        if steps != nil || epochs != nil {
+            c.steps = steps
+            c.epochs = epochs
+        }
+        if let maxTime { c.maxTime = maxTime }
+        if let patience { c.patience = patience }
+        if let lrPlateau { c.plateauFactor = lrPlateau }
+        if let evalEvery { c.validateEvery = evalEvery }
+        if let valFraction { c.validationFraction = valFraction }
+        if let minCount { c.minCount = minCount }
+        if let seed { c.rngSeed = seed }
+        if let threads { c.threads = threads }
+    }
+
+    /// Says when --dropout cannot act (PyTorch's rule: only between layers).
+    func noteDropout(_ c: TrainingConfiguration) {
+        if c.dropout > 0 && c.layers < 2 {
+            printNote("--dropout acts between stacked layers only (as PyTorch's); with --layers 1 it changes nothing")
+        }
+    }
+}
+
+/// Drives the progress line from a run's events, and prints validations and plateaus.
+struct EventPrinter {
+    var line: ProgressLine
+    let loop: TrainingLoop
+    /// Extra words after a validation (a classifier's accuracy).
+    var detail: () -> String = { "" }
+    var unit = "bits/token"
+
+    init(loop: TrainingLoop, every: Int) {
+        self.loop = loop
+        line = ProgressLine(limit: loop.stepLimit, maxTime: loop.rules.maxTime, startStep: loop.step, every: every)
+    }
+
+    mutating func handle(_ event: TrainingEvent) {
+        switch event {
+        case .step(let step, let loss, let rate):
+            line.step(step, loss: loss, rate: rate, epoch: loop.epoch)
+        case .validated(let step, let loss, let improved):
+            line.validation = loss / log(2)
+            line.note(String(format: "step %@ (epoch %.2f): validation %.4f %@", grouped(step), loop.epoch, loss / log(2), unit)
+                + detail() + (improved ? " (best so far)" : ""))
+        case .plateau(_, let rate):
+            line.note("no better held-out loss: learning rate now \(rate)")
+        case .recorded:
+            break
+        }
+    }
+}
