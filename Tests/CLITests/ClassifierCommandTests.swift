@@ -72,6 +72,11 @@ struct ClassifierCommandTests {
         let stdin = try charrnn(["classify", "--model", model], input: Array("Petrov\nQuñez\n".utf8))
         #expect(stdin.status == 0 && stdin.stdout.split(separator: "\n").count == 2)
         #expect(stdin.stderr.contains("never saw") && stdin.stderr.contains("ñ"))
+        // An empty name gets its error line; the others are still answered; the status says so.
+        let empty = try charrnn(["classify", "--model", model, "Ivanov", " ", "Gomez"])
+        #expect(empty.status == 1, "\(empty.stderr)")
+        #expect(empty.stdout.split(separator: "\n").map { $0.split(separator: " ").first } == ["Ivanov", "Gomez"])
+        #expect(empty.stderr.contains("an empty name") && empty.stderr.split(separator: "\n").count == 1)
     }
 
     /// Spellings that differ only in diacritics and case are one name in the split: held out or

@@ -159,4 +159,58 @@ struct TrainWorkflowTests {
                                    "--hidden", "64"])
         #expect(changed.status != 0 && changed.stderr.contains("--hidden"))
     }
+
+    /// Letters drawn at random from four: nothing to learn beyond their frequencies, so held-out
+    /// loss stops improving soon.
+    static func noise(lines: Int) -> String {
+        var state: UInt64 = 12345
+        var text = ""
+        for line in 0..<lines {
+            for _ in 0..<40 {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                text.append(["a", "b", "c", "d"][Int(state >> 62)])
+            }
+            text += line % 4 == 3 ? "\n\n" : "\n"
+        }
+        return text
+    }
+
+    @Test func withNoLimitTrainingStopsWhenValidationStopsImproving() throws {
+        let corpus = try TemporaryFile(Self.noise(lines: 60))
+        let out = (corpus.path as NSString).deletingLastPathComponent + "/noise.safetensors"
+        // --max-time is a backstop only: the run must end by the patience rule.
+        let run = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--hidden", "8", "--batch-size", "4",
+                               "--seq-length", "8", "--eval-every", "2", "--patience", "3", "--lr", "0.05", "--threads", "1",
+                               "--max-time", "120", "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(summary["stopped"] as? String == "early stop", "\(run.stderr)")
+        #expect(run.stderr.contains("until 3 validations bring no improvement"))
+        #expect(run.stderr.contains("learning rate now 0.025"), "a plateau halves the rate")
+        let steps = try #require(summary["steps"] as? Int), best = try #require(summary["best_step"] as? Int)
+        #expect(steps == best + 3 * 2, "three validations, two steps apart, after the best")
+    }
+
+    @Test func aRunThatEndsAboveTheLetterFrequencyBaselineSaysSo() throws {
+        let corpus = try TemporaryFile(Self.text)
+        let out = (corpus.path as NSString).deletingLastPathComponent + "/short.safetensors"
+        let run = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--steps", "1", "--lr", "1e-6"] + Self.small)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("not below the letter-frequency baseline"), "\(run.stderr)")
+    }
+
+    @Test func theRandomSeedIsRngSeedAndTheOldSpellingStillWorksWithANote() throws {
+        let corpus = try TemporaryFile(Self.text)
+        let folder = (corpus.path as NSString).deletingLastPathComponent
+        let common = ["train", "--corpus", corpus.path, "--steps", "3"] + Self.small
+        let new = try charrnn(common + ["--out", folder + "/a.safetensors", "--rng-seed", "3"])
+        #expect(new.status == 0, "\(new.stderr)")
+        let old = try charrnn(common + ["--out", folder + "/b.safetensors", "--seed", "3"])
+        #expect(old.status == 0 && old.stderr.contains("--seed N is now --rng-seed N"), "\(old.stderr)")
+        let other = try charrnn(common + ["--out", folder + "/c.safetensors", "--rng-seed", "4"])
+        #expect(other.status == 0)
+        let a = try Self.tensors(folder + "/a.safetensors"), b = try Self.tensors(folder + "/b.safetensors")
+        #expect(a == b, "the same seed by either name gives the same weights")
+        #expect(a != (try Self.tensors(folder + "/c.safetensors")))
+    }
 }
