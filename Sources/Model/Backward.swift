@@ -59,7 +59,8 @@ extension Workspace {
                 }
                 switch shape.cell {
                 case .rnnTanh:
-                    tanhBackward(dNext, hs + step * b * h, dPre + r * gh, count: b * h)
+                    ElmanCell.backward(hiddenGradient: dNext, hidden: hs + step * b * h, preGradient: dPre + r * gh,
+                                       batch: b, hiddenSize: h)
                 case .lstm:
                     let c = cells[layer].pointer
                     LSTMCell.backward(hiddenGradient: dNext, cellGradient: cellGradient.pointer,

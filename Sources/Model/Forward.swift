@@ -59,7 +59,7 @@ extension Workspace {
                 switch shape.cell {
                 case .rnnTanh:  // h_t = tanh(pre_t + h_{t−1} W_hhᵀ)
                     matrixProduct(m: b, previous, lda: h, .none, packedHidden[layer], current, ldc: h, accumulate: true)
-                    tanhInPlace(current, count: b * h)
+                    ElmanCell.forward(hidden: current, batch: b, hiddenSize: h)
                 case .lstm:
                     matrixProduct(m: b, previous, lda: h, .none, packedHidden[layer], stepGates, ldc: gh,
                                   accumulate: true)

@@ -65,7 +65,7 @@ extension Workspace {
             case .rnnTanh:
                 rowProducts(m: b, n: h, k: h, previous, ldx: h, w.hiddenWeights[layer], ldw: h, current, ldy: h,
                             accumulate: true)
-                tanhInPlace(current, count: b * h)
+                ElmanCell.forward(hidden: current, batch: b, hiddenSize: h)
             case .lstm:
                 rowProducts(m: b, n: gh, k: h, previous, ldx: h, w.hiddenWeights[layer], ldw: h, pre, ldy: gh,
                             accumulate: true)

@@ -3,10 +3,10 @@
 import Tensor
 
 /// A stacked recurrent network, exactly PyTorch's `nn.RNN(nonlinearity="tanh")`, `nn.LSTM` or
-/// `nn.GRU` followed by an `nn.Linear` decoder. The Elman cell (the others are in Cells.swift):
+/// `nn.GRU` followed by an `nn.Linear` decoder. The three cells are in Cells.swift; layer 0
+/// reads x_t one-hot, layer k > 0 reads h_t of layer k − 1, and the decoder the top layer's h_t:
 ///
-///     h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)     (layer 0: x_t is one-hot)
-///     logits_t = W_dec h_t + b_dec                          (on the top layer's h_t)
+///     logits_t = W_dec h_t + b_dec
 public final class RecurrentNetwork: @unchecked Sendable {
     public let shape: NetworkShape
     public let layout: ParameterLayout
