@@ -13,7 +13,7 @@ extension Workspace {
         let w = network.views(network.parameters)
         let g = network.views(gradients)
         let dLogits = logits.pointer
-        let top = hidden[shape.layers - 1].pointer + b * h  // h_1 … h_T of the top layer
+        let top = hiddenStates[shape.layers - 1].pointer + b * h  // h_1 … h_T of the top layer
 
         // Decoder: dW_dec += dLogitsᵀ · H, db_dec += Σ rows, dH = dLogits · W_dec.
         matrixProduct(m: out, n: h, k: rows, dLogits, lda: out, .transposed, top, ldb: h, .none,
@@ -36,39 +36,39 @@ extension Workspace {
         let g = network.views(gradients)
         var above = 0  // which of outputGradient holds dL/dh of the current layer
         for layer in stride(from: shape.layers - 1, through: 0, by: -1) {
-            let hs = hidden[layer].pointer
+            let hs = hiddenStates[layer].pointer
             let dOut = outputGradient[above].pointer
             let dPre = preGradient.pointer  // input side, T·B × G·H
             let dHiddenPre = shape.cell == .gru ? hiddenPreGradient.pointer : dPre  // hidden side
-            let dNext = recurrentGradient.pointer
-            dNext.update(repeating: 0, count: b * h)
+            let dh = hiddenGradient.pointer, dc = cellGradient.pointer  // dL/dh_t, dL/dc_t: B × H
+            dh.update(repeating: 0, count: b * h)
             if shape.cell == .lstm { cellGradient.zero() }
             let held = heldGradient.pointer  // dL/dh and dL/dc of held streams: B × H each
             packedHiddenBack[layer].pack(w.hiddenWeights[layer], ldb: h, .none)
             // Backwards over time, carrying dL/dh_{t} (and dL/dc_t) from step t + 1.
             for step in stride(from: t, through: 1, by: -1) {
                 let r = (step - 1) * b  // first row of this step
-                for i in 0..<(b * h) { dNext[i] += dOut[r * h + i] }
+                for i in 0..<(b * h) { dh[i] += dOut[r * h + i] }
                 var heldCount = 0
                 if let lengths {
                     for s in 0..<b where Int(lengths[s]) < step {  // a held step: no cell, no weights
-                        (held + heldCount * h).update(from: dNext + s * h, count: h)
-                        if shape.cell == .lstm { (held + (b + heldCount) * h).update(from: cellGradient.pointer + s * h, count: h) }
+                        (held + heldCount * h).update(from: dh + s * h, count: h)
+                        if shape.cell == .lstm { (held + (b + heldCount) * h).update(from: dc + s * h, count: h) }
                         heldCount += 1
                     }
                 }
                 switch shape.cell {
                 case .rnnTanh:
-                    ElmanCell.backward(hiddenGradient: dNext, hidden: hs + step * b * h, preGradient: dPre + r * gh,
+                    ElmanCell.backward(hiddenGradient: dh, hidden: hs + step * b * h, preGradient: dPre + r * gh,
                                        batch: b, hiddenSize: h)
                 case .lstm:
-                    let c = cells[layer].pointer
-                    LSTMCell.backward(hiddenGradient: dNext, cellGradient: cellGradient.pointer,
+                    let c = cellStates[layer].pointer
+                    LSTMCell.backward(hiddenGradient: dh, cellGradient: dc,
                                       gates: gates[layer].pointer + r * gh, previousCell: c + (step - 1) * b * h,
                                       cellTanh: cellTanh[layer].pointer + r * h, gateGradient: dPre + r * gh,
                                       batch: b, hiddenSize: h)
                 case .gru:
-                    GRUCell.backward(hiddenGradient: dNext, gates: gates[layer].pointer + r * gh,
+                    GRUCell.backward(hiddenGradient: dh, gates: gates[layer].pointer + r * gh,
                                      hiddenGates: hiddenGates[layer].pointer + r * gh, previous: hs + (step - 1) * b * h,
                                      inputGradient: dPre + r * gh, hiddenGateGradient: dHiddenPre + r * gh,
                                      batch: b, hiddenSize: h)
@@ -80,14 +80,14 @@ extension Workspace {
                     }
                 }
                 if step > 1 {  // dL/dh_{t−1} += dL/d(hidden side) · W_hh (the GRU adds to its z ⊙ h part)
-                    matrixProduct(m: b, dHiddenPre + r * gh, lda: gh, .none, packedHiddenBack[layer], dNext, ldc: h,
+                    matrixProduct(m: b, dHiddenPre + r * gh, lda: gh, .none, packedHiddenBack[layer], dh, ldc: h,
                                   accumulate: shape.cell == .gru)
                 }
                 if let lengths, heldCount > 0 {
                     var k = 0
                     for s in 0..<b where Int(lengths[s]) < step {
-                        (dNext + s * h).update(from: held + k * h, count: h)
-                        if shape.cell == .lstm { (cellGradient.pointer + s * h).update(from: held + (b + k) * h, count: h) }
+                        (dh + s * h).update(from: held + k * h, count: h)
+                        if shape.cell == .lstm { (dc + s * h).update(from: held + (b + k) * h, count: h) }
                         k += 1
                     }
                 }
@@ -121,6 +121,6 @@ extension Workspace {
     /// The input of layer `layer` > 0 in the last forward pass (masked, with dropout).
     private func layerInput(_ layer: Int) -> UnsafePointer<Float> {
         droppedLastForward ? UnsafePointer(droppedInputs[layer].pointer)
-            : UnsafePointer(hidden[layer - 1].pointer + batch * shape.hiddenSize)
+            : UnsafePointer(hiddenStates[layer - 1].pointer + batch * shape.hiddenSize)
     }
 }

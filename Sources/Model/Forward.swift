@@ -3,8 +3,9 @@
 import Tensor
 
 extension Workspace {
-    /// Runs the layers over T steps from `state`, leaving h_1 … h_T of each layer in `hidden`
-    /// and the top layer's logits in `logits`; `state` becomes h_T (carried to the next batch).
+    /// Runs the layers over T steps from `state`, leaving h_1 … h_T of each layer in
+    /// `hiddenStates` and the top layer's logits in `logits`; `state` becomes h_T (carried to the
+    /// next batch).
     ///
     /// - Parameters:
     ///   - inputs: the active one-hot positions, `planes` × T × B (plane-major: a plain language
@@ -19,7 +20,7 @@ extension Workspace {
         decodeAllSteps(network, repack: repack)
     }
 
-    /// The recurrent layers only: h_1 … h_T of every layer into `hidden`, h_T into `state`.
+    /// The recurrent layers only: h_1 … h_T of every layer into `hiddenStates`, h_T into `state`.
     ///
     /// - Parameters:
     ///   - lengths: if given, stream b has only `lengths[b]` real steps; past them its state is
@@ -34,9 +35,9 @@ extension Workspace {
         let dropout = dropout.flatMap { $0.probability > 0 && shape.layers > 1 ? $0 : nil }
         droppedLastForward = dropout != nil
         for layer in 0..<shape.layers {
-            let hs = hidden[layer].pointer  // (T + 1) × B × H
-            hs.update(from: state.layers[layer].pointer, count: b * h)
-            if shape.cell == .lstm { cells[layer].pointer.update(from: state.cells[layer].pointer, count: b * h) }
+            let hs = hiddenStates[layer].pointer  // (T + 1) × B × H
+            hs.update(from: state.h[layer].pointer, count: b * h)
+            if shape.cell == .lstm { cellStates[layer].pointer.update(from: state.c[layer].pointer, count: b * h) }
             // Everything that does not depend on h_{t−1}, for all steps at once: biases and
             // input. The Elman cell takes it in h_1 … h_T, where the recurrence adds to it.
             let pre = shape.cell == .rnnTanh ? hs + b * h : gates[layer].pointer  // rows × G·H
@@ -49,7 +50,8 @@ extension Workspace {
             } else {
                 let input = packedInput[layer]!
                 if repack { input.pack(w.inputWeights[layer], ldb: h, .transposed) }
-                let below = dropout.map { applyDropout($0, layer: layer) } ?? UnsafePointer(hidden[layer - 1].pointer + b * h)
+                let below = dropout.map { applyDropout($0, layer: layer) }
+                    ?? UnsafePointer(hiddenStates[layer - 1].pointer + b * h)
                 matrixProduct(m: rows, below, lda: h, .none, input, pre, ldc: gh, accumulate: true)
             }
             if repack { packedHidden[layer].pack(w.hiddenWeights[layer], ldb: h, .transposed) }
@@ -63,7 +65,7 @@ extension Workspace {
                 case .lstm:
                     matrixProduct(m: b, previous, lda: h, .none, packedHidden[layer], stepGates, ldc: gh,
                                   accumulate: true)
-                    let c = cells[layer].pointer
+                    let c = cellStates[layer].pointer
                     LSTMCell.forward(gates: stepGates, previousCell: c + (step - 1) * b * h, cell: c + step * b * h,
                                      cellTanh: cellTanh[layer].pointer + (step - 1) * b * h, hidden: current,
                                      batch: b, hiddenSize: h)
@@ -78,14 +80,14 @@ extension Workspace {
                     for s in 0..<b where Int(lengths[s]) < step {  // past the end: hold the state
                         (current + s * h).update(from: previous + s * h, count: h)
                         if shape.cell == .lstm {
-                            let c = cells[layer].pointer
+                            let c = cellStates[layer].pointer
                             (c + step * b * h + s * h).update(from: c + (step - 1) * b * h + s * h, count: h)
                         }
                     }
                 }
             }
-            state.layers[layer].pointer.update(from: hs + t * b * h, count: b * h)
-            if shape.cell == .lstm { state.cells[layer].pointer.update(from: cells[layer].pointer + t * b * h, count: b * h) }
+            state.h[layer].pointer.update(from: hs + t * b * h, count: b * h)
+            if shape.cell == .lstm { state.c[layer].pointer.update(from: cellStates[layer].pointer + t * b * h, count: b * h) }
         }
     }
 
@@ -114,7 +116,7 @@ extension Workspace {
         var rng = SeededGenerator(seed: dropout.seed ^ (UInt64(layer) &* 0x9E37_79B9_7F4A_7C15))
         let keep = 1 / (1 - dropout.probability), p = dropout.probability
         let mask = dropoutMasks[layer].pointer, out = droppedInputs[layer].pointer
-        let below = hidden[layer - 1].pointer + batch * h
+        let below = hiddenStates[layer - 1].pointer + batch * h
         for i in 0..<count {
             mask[i] = rng.uniform(0, 1) < p ? 0 : keep
             out[i] = below[i] * mask[i]
@@ -128,7 +130,7 @@ extension Workspace {
         let w = network.views(network.parameters)
         let out = shape.outputSize
         if repack { packedDecoder.pack(w.decoderWeight, ldb: h, .transposed) }
-        matrixProduct(m: rows, hidden[shape.layers - 1].pointer + b * h, lda: h, .none, packedDecoder,
+        matrixProduct(m: rows, hiddenStates[shape.layers - 1].pointer + b * h, lda: h, .none, packedDecoder,
                       logits.pointer, ldc: out, accumulate: false)
         addRowVector(w.decoderBias, to: logits.pointer, rows: rows, columns: out, ldc: out)
     }

@@ -47,8 +47,8 @@ extension Workspace {
         let h = shape.hiddenSize, gh = shape.gateWidth, b = batch, out = shape.outputSize
         let w = network.views(network.parameters)
         for layer in 0..<shape.layers {
-            let previous = state.layers[layer].pointer  // h_{t−1}, B × H
-            let current = hidden[layer].pointer + b * h  // receives h_t
+            let previous = state.h[layer].pointer  // h_{t−1}, B × H
+            let current = hiddenStates[layer].pointer + b * h  // receives h_t
             // The input side, with both biases (GRU: b_ih only), into `pre` (B × G·H).
             let pre = shape.cell == .rnnTanh ? current : gates[layer].pointer
             fillInputSideBiases(pre, rows: b, layer: layer, w)
@@ -58,7 +58,7 @@ extension Workspace {
                                     columns: gh, ldo: gh)
                 }
             } else {
-                rowProducts(m: b, n: gh, k: h, hidden[layer - 1].pointer + b * h, ldx: h, w.inputWeights[layer],
+                rowProducts(m: b, n: gh, k: h, hiddenStates[layer - 1].pointer + b * h, ldx: h, w.inputWeights[layer],
                             ldw: h, pre, ldy: gh, accumulate: true)
             }
             switch shape.cell {
@@ -69,10 +69,10 @@ extension Workspace {
             case .lstm:
                 rowProducts(m: b, n: gh, k: h, previous, ldx: h, w.hiddenWeights[layer], ldw: h, pre, ldy: gh,
                             accumulate: true)
-                let c = cells[layer].pointer + b * h
-                LSTMCell.forward(gates: pre, previousCell: state.cells[layer].pointer, cell: c,
+                let c = cellStates[layer].pointer + b * h
+                LSTMCell.forward(gates: pre, previousCell: state.c[layer].pointer, cell: c,
                                  cellTanh: cellTanh[layer].pointer, hidden: current, batch: b, hiddenSize: h)
-                state.cells[layer].pointer.update(from: c, count: b * h)
+                state.c[layer].pointer.update(from: c, count: b * h)
             case .gru:
                 let hh = hiddenGates[layer].pointer
                 for s in 0..<b { (hh + s * gh).update(from: w.hiddenBiases[layer], count: gh) }
@@ -84,7 +84,7 @@ extension Workspace {
             previous.update(from: current, count: b * h)
         }
         let parts = out * h >= Self.splitDecoderSize ? min(inferenceThreads, out / 64) : 1
-        let states = hidden[shape.layers - 1], results = logits, weights = network.parameters
+        let states = hiddenStates[shape.layers - 1], results = logits, weights = network.parameters
         let decoderOffset = network.layout.offset("decoder.weight")
         // Row ranges of the decoder, in multiples of 8 rows: each dot product is summed the
         // same way whatever the split.

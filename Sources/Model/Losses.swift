@@ -25,8 +25,8 @@ extension Workspace {
     ) -> Double {
         let rows = batch * steps, out = shape.outputSize
         precondition(inputs.count == planes * rows && targets.count == rows, "batch of the wrong size")
-        precondition(state.batch == batch && state.layers.count == shape.layers
-                     && state.cells.count == (shape.cell == .lstm ? shape.layers : 0), "state of the wrong size")
+        precondition(state.batch == batch && state.h.count == shape.layers
+                     && state.c.count == (shape.cell == .lstm ? shape.layers : 0), "state of the wrong size")
         precondition(lengths.map { $0.count == batch } ?? true, "one length per stream")
         return inputs.withUnsafeBufferPointer { inputs in
             withOptionalPointer(lengths) { lengths in
@@ -83,7 +83,7 @@ extension Workspace {
         precondition(inputs.count == b * t && lengths.count == b && categories.count == b, "batch of the wrong size")
         let state = HiddenState(shape: shape, batch: b)
         let w = network.views(network.parameters)
-        let last = hidden[shape.layers - 1].pointer + t * b * h  // h_T of the top layer, B × H
+        let last = hiddenStates[shape.layers - 1].pointer + t * b * h  // h_T of the top layer, B × H
         return inputs.withUnsafeBufferPointer { inputs in
             lengths.withUnsafeBufferPointer { lengths in
                 forwardLayers(network, inputs: inputs.baseAddress!, planes: 1, state: state, lengths: lengths.baseAddress!,

@@ -61,18 +61,18 @@ public final class RecurrentNetwork: @unchecked Sendable {
 /// The recurrent state of every layer for B parallel streams: carried from one batch to the
 /// next in truncated backpropagation through time.
 public final class HiddenState: @unchecked Sendable {
-    /// h: one [B, H] block per layer.
-    public let layers: [FloatBuffer]
-    /// An LSTM's c: one [B, H] block per layer (empty for the other cells).
-    public let cells: [FloatBuffer]
+    /// h of each layer [B × H].
+    public let h: [FloatBuffer]
+    /// c of each layer [B × H] for an LSTM, empty otherwise.
+    public let c: [FloatBuffer]
     public let batch: Int, hiddenSize: Int
 
     /// Zeros, as at the start of a text.
     public init(layers: Int, batch: Int, hiddenSize: Int, cell: CellKind = .rnnTanh) {
         self.batch = batch
         self.hiddenSize = hiddenSize
-        self.layers = (0..<layers).map { _ in FloatBuffer(count: batch * hiddenSize) }
-        cells = cell == .lstm ? (0..<layers).map { _ in FloatBuffer(count: batch * hiddenSize) } : []
+        h = (0..<layers).map { _ in FloatBuffer(count: batch * hiddenSize) }
+        c = cell == .lstm ? (0..<layers).map { _ in FloatBuffer(count: batch * hiddenSize) } : []
     }
 
     /// Zeros for B streams of a network of this shape.
@@ -81,7 +81,7 @@ public final class HiddenState: @unchecked Sendable {
     }
 
     /// Everything carried: h of each layer, then c of each layer for an LSTM.
-    public var buffers: [FloatBuffer] { layers + cells }
+    public var buffers: [FloatBuffer] { h + c }
 
     /// Back to zeros.
     public func reset() { buffers.forEach { $0.zero() } }

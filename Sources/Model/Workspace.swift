@@ -8,14 +8,14 @@ public final class Workspace {
     public let batch: Int, steps: Int
     let shape: NetworkShape
     /// Per layer, h_0 … h_T for the B streams: (T + 1) × B × H, h_0 being the initial state.
-    let hidden: [FloatBuffer]
+    let hiddenStates: [FloatBuffer]
     /// LSTM and GRU: per layer, the gates at every step (T·B × G·H): the input side's
     /// pre-activations (with the biases) until the recurrence turns them into gate values.
     let gates: [FloatBuffer]
     /// GRU: per layer, W_hh h_{t−1} + b_hh at every step (T·B × 3H).
     let hiddenGates: [FloatBuffer]
     /// LSTM: per layer, c_0 … c_T ((T + 1) × B × H) and tanh(c_1) … tanh(c_T) (T·B × H).
-    let cells: [FloatBuffer], cellTanh: [FloatBuffer]
+    let cellStates: [FloatBuffer], cellTanh: [FloatBuffer]
     /// Logits of the top layer at every step (T·B × Out); overwritten by their gradient.
     let logits: FloatBuffer
     /// Gradient of the loss with respect to one layer's pre-activations on the input side
@@ -27,8 +27,8 @@ public final class Workspace {
     /// Gradient with respect to a layer's outputs h_1 … h_T, from above (T·B × H); two, so a
     /// layer can fill the one of the layer below while reading its own.
     let outputGradient: [FloatBuffer]
-    /// dL/dh_{t} flowing back from step t + 1 (B × H); an LSTM's dL/dc_t likewise.
-    let recurrentGradient: FloatBuffer, cellGradient: FloatBuffer
+    /// dL/dh_t, carried back from step t + 1 (B × H); an LSTM's dL/dc_t likewise.
+    let hiddenGradient: FloatBuffer, cellGradient: FloatBuffer
     /// The gradients of held (padded) streams at one step, kept across the recurrent product.
     let heldGradient: FloatBuffer
     /// The gradient of a classifier's logits (B × Out).
@@ -53,16 +53,16 @@ public final class Workspace {
         self.steps = steps
         let h = shape.hiddenSize, gh = shape.gateWidth, rows = batch * steps, layers = 0..<shape.layers
         func buffers(_ count: Int, when: Bool) -> [FloatBuffer] { when ? layers.map { _ in FloatBuffer(count: count) } : [] }
-        hidden = buffers((steps + 1) * batch * h, when: true)
+        hiddenStates = buffers((steps + 1) * batch * h, when: true)
         gates = buffers(rows * gh, when: shape.cell != .rnnTanh)
         hiddenGates = buffers(rows * gh, when: shape.cell == .gru)
-        cells = buffers((steps + 1) * batch * h, when: shape.cell == .lstm)
+        cellStates = buffers((steps + 1) * batch * h, when: shape.cell == .lstm)
         cellTanh = buffers(rows * h, when: shape.cell == .lstm)
         logits = FloatBuffer(count: rows * shape.outputSize)
         preGradient = FloatBuffer(count: rows * gh)
         hiddenPreGradient = FloatBuffer(count: shape.cell == .gru ? rows * gh : 0)
         outputGradient = [FloatBuffer(count: rows * h), FloatBuffer(count: rows * h)]
-        recurrentGradient = FloatBuffer(count: batch * h)
+        hiddenGradient = FloatBuffer(count: batch * h)
         cellGradient = FloatBuffer(count: shape.cell == .lstm ? batch * h : 0)
         heldGradient = FloatBuffer(count: 2 * batch * h)
         headGradient = FloatBuffer(count: batch * shape.outputSize)
