@@ -1,10 +1,34 @@
-// MARK: - The pointwise parts of the LSTM and GRU cells, forward and backward
+// MARK: - The pointwise parts of the Elman, LSTM and GRU cells, forward and backward
 //
 // The matrix products of a step are the workspace's; these functions take the summed
 // pre-activations of B streams at one step and do everything elementwise, in PyTorch's gate
 // order. Rows are one stream each: G·H gates wide, or H wide for states.
 
 import Tensor
+
+/// `nn.RNN(nonlinearity="tanh")`, one step of B streams (G = 1):
+///
+///     h_t = tanh(a)     a = W_ih x + b_ih + W_hh h_{t−1} + b_hh
+enum ElmanCell {
+    /// - Parameters:
+    ///   - hidden: B × H; in: the pre-activations a; out: h_t.
+    static func forward(hidden: UnsafeMutablePointer<Float>, batch b: Int, hiddenSize h: Int) {
+        tanhInPlace(hidden, count: b * h)
+    }
+
+    /// The adjoint of `forward`.
+    ///
+    /// - Parameters:
+    ///   - hiddenGradient: dL/dh_t (B × H).
+    ///   - hidden: h_t, as `forward` left it.
+    ///   - preGradient: receives dL/da (B × H).
+    static func backward(
+        hiddenGradient dh: UnsafePointer<Float>, hidden: UnsafePointer<Float>,
+        preGradient: UnsafeMutablePointer<Float>, batch b: Int, hiddenSize h: Int
+    ) {
+        tanhBackward(dh, hidden, preGradient, count: b * h)
+    }
+}
 
 /// `nn.LSTM`, one step of B streams:
 ///

@@ -123,8 +123,8 @@ struct GradientCheckTests {
         let c0 = cell == .lstm ? (0..<layers).map { _ in (0..<(batch * 5)).map { _ in rng.uniform(-1, 1) } } : []
 
         let state = HiddenState(shape: shape, batch: batch)
-        for l in 0..<layers { for i in 0..<(batch * 5) { state.layers[l][i] = h0[l][i] } }
-        for l in c0.indices { for i in 0..<(batch * 5) { state.cells[l][i] = c0[l][i] } }
+        for l in 0..<layers { for i in 0..<(batch * 5) { state.h[l][i] = h0[l][i] } }
+        for l in c0.indices { for i in 0..<(batch * 5) { state.c[l][i] = c0[l][i] } }
         let gradients = FloatBuffer(count: network.parameterCount)
         let workspace = Workspace(shape: shape, batch: batch, steps: steps)
         let loss = workspace.languageModelLoss(network, inputs: inputs, planes: planes, targets: targets, state: state,

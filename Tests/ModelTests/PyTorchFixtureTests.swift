@@ -45,10 +45,10 @@ struct PyTorchFixtureTests {
     static func state(_ data: SafeTensorsFile, cell: CellKind, layers: Int, batch: Int, hidden: Int) throws -> HiddenState {
         let h0 = try data.floats("h0", shape: [layers, batch, hidden])
         let state = HiddenState(layers: layers, batch: batch, hiddenSize: hidden, cell: cell)
-        for l in 0..<layers { for i in 0..<(batch * hidden) { state.layers[l][i] = h0[l * batch * hidden + i] } }
+        for l in 0..<layers { for i in 0..<(batch * hidden) { state.h[l][i] = h0[l * batch * hidden + i] } }
         if cell == .lstm {
             let c0 = try data.floats("c0", shape: [layers, batch, hidden])
-            for l in 0..<layers { for i in 0..<(batch * hidden) { state.cells[l][i] = c0[l * batch * hidden + i] } }
+            for l in 0..<layers { for i in 0..<(batch * hidden) { state.c[l][i] = c0[l * batch * hidden + i] } }
         }
         return state
     }
@@ -70,11 +70,11 @@ struct PyTorchFixtureTests {
         let logits = compare(workspace.logits.array, try data.floats("logits", shape: [t, b, v]))
         #expect(logits.ok, "logits differ by up to \(logits.maxDifference)")
         report["logits"] = logits.maxDifference
-        let hT = compare(state.layers.flatMap(\.array), try data.floats("hT", shape: [layers, b, h]))
+        let hT = compare(state.h.flatMap(\.array), try data.floats("hT", shape: [layers, b, h]))
         #expect(hT.ok, "final hidden state differs by up to \(hT.maxDifference)")
         report["hT"] = hT.maxDifference
         if cell == .lstm {
-            let cT = compare(state.cells.flatMap(\.array), try data.floats("cT", shape: [layers, b, h]))
+            let cT = compare(state.c.flatMap(\.array), try data.floats("cT", shape: [layers, b, h]))
             #expect(cT.ok, "final cell state differs by up to \(cT.maxDifference)")
             report["cT"] = cT.maxDifference
         }

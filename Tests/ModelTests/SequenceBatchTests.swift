@@ -159,7 +159,7 @@ struct SequenceBatchTests {
         for s in 0..<b {
             let n = Int(Self.lengths[s])
             let last = reference.topStates((0..<n).map { [inputs[$0 * b + s], inputs[t * b + $0 * b + s]] }).last!
-            let held = Array(UnsafeBufferPointer(start: state.layers[layers - 1].pointer + s * 4, count: 4))
+            let held = Array(UnsafeBufferPointer(start: state.h[layers - 1].pointer + s * 4, count: 4))
             #expect(zip(held, last).allSatisfy { abs(Double($0) - $1) < 1e-5 }, "state of sequence \(s)")
         }
     }
