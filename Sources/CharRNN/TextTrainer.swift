@@ -158,6 +158,7 @@ public final class TextTrainer {
         c.validateEvery = progress.rules?.validateEvery ?? progress.validateEvery
         c.patience = progress.rules?.patience ?? 0
         c.plateauFactor = progress.rules?.plateauFactor ?? 1
+        c.minimumImprovement = progress.rules?.minimumImprovement ?? 0
         c.steps = progress.rules?.steps
         c.epochs = progress.rules?.epochs
         return c

@@ -57,6 +57,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var maxTime: Double? = nil
     /// Validations in a row without a better held-out loss after which training stops (0: never).
     public var patience = 4
+    /// How much a held-out loss must fall below the best, as a share of it, to count as better
+    /// for the plateau and patience rules (the best model is kept on any decrease): 0.1%, so that
+    /// a learning rate halved many times cannot keep a run alive on gains of 1e-6.
+    public var minimumImprovement = 0.001
     /// Updates between validations (nil: text, an epoch but at most 1,000, or 1/20 of a step
     /// limit; names, an epoch).
     public var validateEvery: Int? = nil
@@ -90,6 +94,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         c.caseMapping = .lower
         c.validationFraction = 0.1
         c.epochs = 30
+        c.minimumImprovement = 0  // as the shipped names models were trained and measured
         return c
     }
 
@@ -122,7 +127,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// The stopping rules, validating every `every` updates.
     func rules(validatingEvery every: Int) -> StoppingRules {
         StoppingRules(steps: steps, epochs: epochs, maxTime: maxTime, patience: patience, plateauFactor: plateauFactor,
-                      validateEvery: every)
+                      minimumImprovement: minimumImprovement, validateEvery: every)
     }
 
     /// Checks every value; the error names the option as the command line spells it.
@@ -138,6 +143,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         if !(learningRate > 0 && learningRate.isFinite) { throw CharRNNError("--lr must be positive") }
         if !(stepDecay.decay > 0 && stepDecay.decay <= 1) { throw CharRNNError("--lr-decay must be in (0, 1]") }
         if !(plateauFactor > 0 && plateauFactor <= 1) { throw CharRNNError("--lr-plateau must be in (0, 1]") }
+        if !(minimumImprovement >= 0 && minimumImprovement < 1) { throw CharRNNError("--min-improvement must be in [0, 1)") }
         if !(validationFraction >= 0 && validationFraction < 1) { throw CharRNNError("--val-fraction must be in [0, 1)") }
         if !(dropout >= 0 && dropout < 1) { throw CharRNNError("--dropout must be in [0, 1)") }
         if let maxTime, !(maxTime > 0) { throw CharRNNError("--max-time must be positive") }

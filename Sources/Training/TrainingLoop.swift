@@ -66,10 +66,15 @@ public struct StoppingRules: Codable, Equatable, Sendable {
     public var plateauFactor: Float
     /// Updates between validations.
     public var validateEvery: Int
+    /// How much lower than the best a held-out loss must be, as a share of the best, for the
+    /// plateau and patience rules to count it as better (0: any decrease). The best model is
+    /// kept on any decrease.
+    public var minimumImprovement: Double
 
     public init(steps: Int? = nil, epochs: Int? = nil, maxTime: Double? = nil, patience: Int = 0,
-                plateauFactor: Float = 1, validateEvery: Int)
+                plateauFactor: Float = 1, minimumImprovement: Double = 0, validateEvery: Int)
     {
+        self.minimumImprovement = minimumImprovement
         self.steps = steps
         self.epochs = epochs
         self.maxTime = maxTime
@@ -86,8 +91,8 @@ public struct LoopState: Codable, Equatable, Sendable {
     /// The lowest held-out loss seen (nats per token) and its step: the model `--out` holds.
     public var bestLoss: Double?
     public var bestStep: Int?
-    /// The lowest loss among the scheduled validations (those every `validateEvery` updates),
-    /// which alone drive the plateau and patience rules, so that an extra validation at a
+    /// The lowest loss among the scheduled validations (those every `validateEvery` updates)
+    /// that counted as better, which alone drive the plateau and patience rules, so that an extra validation at a
     /// time limit or an interruption changes nothing in the weights of a resumed run.
     public var scheduledBest: Double?
     /// Scheduled validations in a row without improvement.
@@ -217,7 +222,7 @@ public final class TrainingLoop {
             intervalStart = monotonicSeconds()
             intervalTokens = 0
             guard let loss else { continue }
-            if state.scheduledBest.map({ loss < $0 }) ?? true {
+            if state.scheduledBest.map({ loss < $0 * (1 - rules.minimumImprovement) }) ?? true {
                 state.scheduledBest = loss
                 state.stalled = 0
                 continue

@@ -23,7 +23,7 @@ private func trainNames(task: ModelTask, data: String, options: TrainingOptions,
         printNote("smallest categories: " + counts.indices.sorted { counts[$0] < counts[$1] }.prefix(3)
             .map { "\(categories[$0]) \(counts[$0])" }.joined(separator: ", ") + "; balance: \(c.balance.rawValue)")
     }
-    var printer = EventPrinter(loop: trainer.loop, every: trainer.objective.stepsPerEpoch)
+    var printer = EventPrinter(loop: trainer.loop)
     printer.unit = task == .classifier ? "nats/name" : "bits/letter"
     printer.detail = { trainer.latestReport.map { String(format: ", accuracy %.3f, macro-F1 %.3f", $0.accuracy, $0.macroF1) } ?? "" }
     catchStopSignals()

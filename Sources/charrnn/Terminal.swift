@@ -80,11 +80,11 @@ func duration(_ seconds: Double) -> String {
 // MARK: - The live progress line
 
 /// A training run's progress on standard error: on a terminal, one line redrawn in place that
-/// always fits its width; elsewhere (a log file, CI) a plain line every `every` steps.
+/// always fits its width; elsewhere (a log file, CI) a plain line every `every` seconds and at the last step.
 struct ProgressLine {
     let limit: Int?
     let maxTime: Double?
-    let every: Int
+    let every: Double
     let live: Bool
     /// The terminal's width in columns (nil: not a terminal).
     var width: Int?
@@ -94,13 +94,13 @@ struct ProgressLine {
     private let started = Date()
     var validation: Double?
 
-    init(limit: Int?, maxTime: Double?, startStep: Int, every: Int, live: Bool = isatty(STDERR_FILENO) != 0,
+    init(limit: Int?, maxTime: Double?, startStep: Int, every: Double = 10, live: Bool = isatty(STDERR_FILENO) != 0,
          width: Int? = terminalWidth())
     {
         self.limit = limit
         self.maxTime = maxTime
         self.startStep = startStep
-        self.every = max(1, every)
+        self.every = every
         self.live = live
         self.width = width
     }
@@ -146,15 +146,18 @@ struct ProgressLine {
         let eta = Self.eta(step: step, startStep: startStep, limit: limit, elapsed: elapsed, maxTime: maxTime)
         let fields = Self.fields(step: step, limit: limit, epoch: epoch, bits: loss / log(2), validation: validation,
                                  rate: rate, eta: eta)
+        let now = Date().timeIntervalSince1970
         if live, let width {
-            let now = Date().timeIntervalSince1970
             guard now - lastDraw > 0.1 || step == limit else { return }
             lastDraw = now
             let fraction = limit.map { Double(step) / Double(max($0, 1)) }
             printRaw("\r\u{1B}[K" + Self.fitted(fields, fraction: fraction, width: width))
             shown = true
-        } else if step % every == 0 || step == limit {
+        } else if lastDraw == 0 {
+            lastDraw = now
+        } else if now - lastDraw >= every || step == limit {
             printNote(fields.joined(separator: "  "))
+            lastDraw = now
         }
     }
 

@@ -103,7 +103,7 @@ struct Train: ParsableCommand {
         printNote("training from step \(loop.step + 1) on \(c.resolvedThreads) thread(s), validating every "
             + "\(grouped(loop.rules.validateEvery)) steps, " + (limits.isEmpty ? "with no limit (Ctrl-C stops)" : limits.joined(separator: ", ")))
 
-        var printer = EventPrinter(loop: loop, every: max(1, min(loop.rules.validateEvery, (loop.stepLimit ?? 1000) / 20)))
+        var printer = EventPrinter(loop: loop)
         catchStopSignals()
         let summary: TrainingSummary
         do {
@@ -184,6 +184,7 @@ struct Train: ParsableCommand {
         if let maxTime = o.maxTime { c.maxTime = maxTime }
         if let patience = o.patience { c.patience = patience }
         if let plateau = o.lrPlateau { c.plateauFactor = plateau }
+        if let minImprovement = o.minImprovement { c.minimumImprovement = minImprovement }
         if let every = o.evalEvery { c.validateEvery = every }
         if let lr = o.lr { c.learningRate = lr }
         if let lrDecay { c.stepDecay.decay = lrDecay }

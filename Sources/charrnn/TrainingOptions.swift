@@ -53,6 +53,10 @@ struct TrainingOptions: ParsableArguments {
             help: "Multiply the learning rate by this after a validation without improvement; 1: never (default: \(text.plateauFactor)).")
     var lrPlateau: Float?
 
+    @Option(name: .customLong("min-improvement"),
+            help: "How far below the best a held-out loss must fall, as a share, to count as better for --patience and --lr-plateau (default: \(text.minimumImprovement); 0 for names).")
+    var minImprovement: Double?
+
     @Option(name: .customLong("eval-every"),
             help: "Updates between validations (default: an epoch, at most 1,000; 1/20 of a --steps or --epochs limit for train).")
     var evalEvery: Int?
@@ -107,6 +111,7 @@ struct TrainingOptions: ParsableArguments {
         if let maxTime { c.maxTime = maxTime }
         if let patience { c.patience = patience }
         if let lrPlateau { c.plateauFactor = lrPlateau }
+        if let minImprovement { c.minimumImprovement = minImprovement }
         if let evalEvery { c.validateEvery = evalEvery }
         if let valFraction { c.validationFraction = valFraction }
         if let minCount { c.minCount = minCount }
@@ -130,9 +135,9 @@ struct EventPrinter {
     var detail: () -> String = { "" }
     var unit = "bits/token"
 
-    init(loop: TrainingLoop, every: Int) {
+    init(loop: TrainingLoop) {
         self.loop = loop
-        line = ProgressLine(limit: loop.stepLimit, maxTime: loop.rules.maxTime, startStep: loop.step, every: every)
+        line = ProgressLine(limit: loop.stepLimit, maxTime: loop.rules.maxTime, startStep: loop.step)
     }
 
     mutating func handle(_ event: TrainingEvent) {

@@ -180,7 +180,8 @@ struct TrainWorkflowTests {
         let out = (corpus.path as NSString).deletingLastPathComponent + "/noise.safetensors"
         // --max-time is a backstop only: the run must end by the patience rule.
         let run = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--hidden", "8", "--batch-size", "4",
-                               "--seq-length", "8", "--eval-every", "2", "--patience", "3", "--lr", "0.05", "--threads", "1",
+                               "--seq-length", "8", "--eval-every", "2", "--patience", "3", "--min-improvement", "0", "--lr", "0.05",
+                               "--threads", "1",
                                "--max-time", "120", "--format", "json"])
         #expect(run.status == 0, "\(run.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
