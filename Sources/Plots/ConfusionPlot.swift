@@ -328,14 +328,4 @@ private func svgNumber(_ value: Double) -> String {
     value.isFinite ? String(format: "%.1f", value) : "0"
 }
 
-/// 1234567 → "1,234,567", whatever the locale.
-private func groupedDigits(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var grouped = ""
-    for (index, digit) in digits.enumerated() {
-        if index > 0 && (digits.count - index) % 3 == 0 { grouped.append(",") }
-        grouped.append(digit)
-    }
-    return value < 0 ? "-" + grouped : grouped
-}
 

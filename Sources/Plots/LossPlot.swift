@@ -139,7 +139,7 @@ public func lossPlotSVG(train: [LossPoint], validation: [LossPoint], title: Stri
     // The first of the lowest, so that a plateau is credited to the step that reached it.
     if let best = validationCurve.min(by: { $0.bitsPerToken < $1.bitsPerToken }) {
         let px = x(best.step), py = y(best.bitsPerToken)
-        let label = "best \(decimalLabel(best.bitsPerToken, decimals: max(2, yDecimals))) at step \(groupedInteger(best.step))"
+        let label = "best \(decimalLabel(best.bitsPerToken, decimals: max(2, yDecimals))) at step \(groupedDigits(best.step))"
         // Write the label away from the edges: to the left of points in the right third, below
         // points near the top.
         let onTheLeft = px > frame.left + frame.width * 2 / 3
@@ -278,17 +278,7 @@ private func decimalLabel(_ value: Double, decimals: Int) -> String {
 /// A step tick as a whole number with thousands separators (4,000); values out of Int's range
 /// in scientific notation.
 private func stepLabel(_ value: Double) -> String {
-    abs(value) < 9e18 ? groupedInteger(Int(value.rounded())) : String(format: "%.3g", value)
+    abs(value) < 9e18 ? groupedDigits(Int(value.rounded())) : String(format: "%.3g", value)
 }
 
-/// 1234567 → "1,234,567", independent of the locale.
-private func groupedInteger(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var grouped = ""
-    for (index, digit) in digits.enumerated() {
-        if index > 0 && (digits.count - index) % 3 == 0 { grouped.append(",") }
-        grouped.append(digit)
-    }
-    return value < 0 ? "-" + grouped : grouped
-}
 

@@ -167,7 +167,13 @@ struct Info: ParsableCommand {
         if !m.categories.isEmpty { lines.append("categories   \(m.categories.joined(separator: ", "))") }
         if !m.training.isEmpty {
             lines.append("training")
-            for (key, value) in m.training.sorted(by: { $0.key < $1.key }) { lines.append("  \(key): \(value.text)") }
+            for (key, value) in m.training.sorted(by: { $0.key < $1.key }) {
+                if key == "seconds", case .number(let x) = value, x.isFinite, abs(x) < 1e15 {
+                    lines.append("  seconds: \(grouped(Int(x.rounded()))) (\(duration(x)))")
+                } else {
+                    lines.append("  \(key): \(value.text)")
+                }
+            }
         }
         printOut(lines.joined(separator: "\n") + "\n")
     }
@@ -179,7 +185,7 @@ extension JSONValue {
         switch self {
         case .null: return "null"
         case .bool(let b): return String(b)
-        case .number(let x): return x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(format: "%.6g", x)
+        case .number(let x): return x == x.rounded() && abs(x) < 1e15 ? grouped(Int(x)) : String(format: "%.6g", x)
         case .string(let s): return s
         case .array(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
         case .object(let o): return "{" + o.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.text)" }.joined(separator: ", ") + "}"

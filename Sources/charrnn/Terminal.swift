@@ -58,16 +58,8 @@ func printJSON<T: Encodable>(_ value: T) {
     printOut(String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self) + "\n")
 }
 
-/// An integer with its digits grouped by threes: 1,234,567 (every count the tool prints).
-func grouped(_ n: Int) -> String {
-    let digits = String(n.magnitude)
-    var out = ""
-    for (i, c) in digits.enumerated() {
-        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-        out.append(c)
-    }
-    return (n < 0 ? "-" : "") + out
-}
+/// An integer as every count the tool prints: 1,234,567.
+func grouped(_ n: Int) -> String { groupedDigits(n) }
 
 /// A duration for people: 42s, 3m05s, 1h02m.
 func duration(_ seconds: Double) -> String {
@@ -92,7 +84,10 @@ struct ProgressLine {
     private var shown = false
     private var startStep: Int
     private let started = Date()
+    /// The last validation loss, in the line's unit.
     var validation: Double?
+    /// The factor from nats to the line's unit (1 / ln 2 for bits).
+    var scale = 1 / log(2.0)
 
     init(limit: Int?, maxTime: Double?, startStep: Int, every: Double = 10, live: Bool = isatty(STDERR_FILENO) != 0,
          width: Int? = terminalWidth())
@@ -113,10 +108,10 @@ struct ProgressLine {
     }
 
     /// The line's fields, most important first; `fitted` drops them from the end.
-    static func fields(step: Int, limit: Int?, epoch: Double, bits: Double, validation: Double?, rate: Double,
+    static func fields(step: Int, limit: Int?, epoch: Double, loss: Double, validation: Double?, rate: Double,
                        eta: Double?) -> [String] {
         var fields = ["step \(grouped(step))" + (limit.map { "/\(grouped($0))" } ?? ""),
-                      String(format: "loss %.3f", bits)]
+                      String(format: "loss %.3f", loss)]
         if let validation { fields.append(String(format: "val %.3f", validation)) }
         fields.append(String(format: "epoch %.2f", epoch))
         if let eta { fields.append("ETA " + duration(eta)) }
@@ -144,7 +139,7 @@ struct ProgressLine {
     mutating func step(_ step: Int, loss: Double, rate: Double, epoch: Double) {
         let elapsed = Date().timeIntervalSince(started)
         let eta = Self.eta(step: step, startStep: startStep, limit: limit, elapsed: elapsed, maxTime: maxTime)
-        let fields = Self.fields(step: step, limit: limit, epoch: epoch, bits: loss / log(2), validation: validation,
+        let fields = Self.fields(step: step, limit: limit, epoch: epoch, loss: loss * scale, validation: validation,
                                  rate: rate, eta: eta)
         let now = Date().timeIntervalSince1970
         if live, let width {

@@ -184,7 +184,7 @@ struct Tokenize: ParsableCommand {
     }
 
     private func describe(_ s: Statistics) -> String {
-        func number(_ n: Int) -> String { n.formatted(.number.grouping(.automatic)) }
+        let number = grouped
         func percent(_ x: Double) -> String { String(format: "%.2f%%", 100 * x) }
         var text = """
             file         \(s.file)
@@ -217,19 +217,11 @@ extension String {
     /// Pads with spaces on the right to `length` terminal columns (East Asian wide characters
     /// count two).
     fileprivate func padding(toLength length: Int) -> String {
-        let width = unicodeScalars.reduce(0) { $0 + (isWide($1) ? 2 : 1) }
+        let width = terminalColumns(of: self)
         return width >= length ? self : self + String(repeating: " ", count: length - width)
     }
 
     fileprivate func leftPadding(toLength length: Int) -> String {
         count >= length ? self : String(repeating: " ", count: length - count) + self
     }
-}
-
-/// Whether a terminal shows `scalar` two columns wide (CJK ideographs, full-width forms, most
-/// emoji): a rough East Asian Width test that is enough to align a table.
-private func isWide(_ scalar: Unicode.Scalar) -> Bool {
-    let p = scalar.properties
-    return p.isIdeographic || p.isEmojiPresentation
-        || (0xFF01...0xFF60).contains(scalar.value) || (0x3000...0x303F).contains(scalar.value)
 }

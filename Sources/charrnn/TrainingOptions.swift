@@ -133,7 +133,8 @@ struct EventPrinter {
     let loop: TrainingLoop
     /// Extra words after a validation (a classifier's accuracy).
     var detail: () -> String = { "" }
-    var unit = "bits/token"
+    /// The unit losses are shown in, and the factor from nats to it.
+    var unit = "bits/token" { didSet { line.scale = unit.hasPrefix("nats") ? 1 : 1 / log(2) } }
 
     init(loop: TrainingLoop) {
         self.loop = loop
@@ -145,8 +146,8 @@ struct EventPrinter {
         case .step(let step, let loss, let rate):
             line.step(step, loss: loss, rate: rate, epoch: loop.epoch)
         case .validated(let step, let loss, let improved):
-            line.validation = loss / log(2)
-            line.note(String(format: "step %@ (epoch %.2f): validation %.4f %@", grouped(step), loop.epoch, loss / log(2), unit)
+            line.validation = loss * line.scale
+            line.note(String(format: "step %@ (epoch %.2f): validation %.4f %@", grouped(step), loop.epoch, loss * line.scale, unit)
                 + detail() + (improved ? " (best so far)" : ""))
         case .plateau(_, let rate):
             line.note("no better held-out loss: learning rate now \(rate)")

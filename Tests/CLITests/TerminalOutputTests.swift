@@ -7,7 +7,7 @@ import Tokenizer
 
 @Suite("Terminal output")
 struct TerminalOutputTests {
-    static let fields = ProgressLine.fields(step: 1234, limit: 100_000, epoch: 3.25, bits: 2.3456, validation: 2.5,
+    static let fields = ProgressLine.fields(step: 1234, limit: 100_000, epoch: 3.25, loss: 2.3456, validation: 2.5,
                                             rate: 146_000, eta: 593)
 
     @Test(arguments: [20, 40, 60, 80, 100, 120, 200])
@@ -34,7 +34,7 @@ struct TerminalOutputTests {
         #expect(ProgressLine.eta(step: 100, startStep: 0, limit: nil, elapsed: 10, maxTime: 60) == 50)
         #expect(ProgressLine.eta(step: 100, startStep: 0, limit: nil, elapsed: 10, maxTime: nil) == nil)
         #expect(ProgressLine.eta(step: 159, startStep: 50, limit: 250, elapsed: 59, maxTime: 60) == 1, "resumed runs count their own steps")
-        #expect(ProgressLine.fields(step: 1, limit: nil, epoch: 0, bits: 1, validation: nil, rate: 10, eta: nil)
+        #expect(ProgressLine.fields(step: 1, limit: nil, epoch: 0, loss: 1, validation: nil, rate: 10, eta: nil)
             .allSatisfy { !$0.contains("ETA") })
     }
 

@@ -10,7 +10,7 @@ configuration.maxTime = arguments.count > 2 ? Double(arguments[2]) ?? 20 : 20
 
 let trainer = try TextTrainer(corpus: arguments[1], configuration: configuration)
 let summary = try trainer.run(out: "/tmp/charrnn-example.safetensors") { event in
-    if case .validated(let step, let loss, _) = event { print("step \(step): \(loss / log(2)) bits/letter") }
+    if case .validated(let step, let loss, _) = event { print(String(format: "step %d: %.3f bits/letter", step, loss / log(2))) }
 }
 print("stopped (\(summary.outcome.phrase)) after \(summary.steps) steps")
 
