@@ -37,13 +37,16 @@ let package = Package(
         .target(name: "Model", dependencies: ["Tensor", "SafeTensors", "Tokenizer"]),
         // Sampling from logits (temperature, top-k, top-p) and verse-form constraints.
         .target(name: "Sampling", dependencies: ["Model", "Tensor"]),
-        // Batching, training loops, evaluation: drives Model, reports through callbacks.
-        .target(name: "Training", dependencies: ["Model", "Tensor"]),
+        // A classifier's probabilities and their scores (accuracy, macro-F1, confusion matrix).
+        .target(name: "Classification", dependencies: ["Model"]),
+        // Batching, the training loop and trainers, evaluation: drives Model, reports through
+        // events.
+        .target(name: "Training", dependencies: ["Model", "Tensor", "Classification"]),
         // SVG charts (training curves, confusion matrices) and the confusion table for terminals.
         .target(name: "Plots", dependencies: ["Tokenizer"]),
         // The public API: language models, names classifiers and generators, their data, and the
         // one training driver. Re-exports the modules above, so a program needs only this import.
-        .target(name: "CharRNN", dependencies: ["Tokenizer", "Tensor", "Model", "Training", "Sampling", "Plots"]),
+        .target(name: "CharRNN", dependencies: ["Tokenizer", "Tensor", "Model", "Classification", "Training", "Sampling", "Plots"]),
         // The command-line tool: argument parsing and output over CharRNN; the only target that
         // imports ArgumentParser or prints.
         .executableTarget(
@@ -62,7 +65,7 @@ let package = Package(
         .testTarget(
             name: "ModelTests", dependencies: ["Model", "Tensor", "SafeTensors", "TestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tensor", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Classification", "Model", "Tensor", "TestSupport"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Model", "Tensor", "TestSupport"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
         .testTarget(name: "CharRNNTests", dependencies: ["CharRNN", "TestSupport"]),

@@ -12,6 +12,7 @@
 //
 // Nothing here prints or reads global state; randomness is passed in.
 
+@_exported import Classification
 @_exported import Model
 @_exported import Plots
 @_exported import Sampling

@@ -9,7 +9,7 @@ public struct Prediction: Codable, Equatable, Sendable {
 }
 
 /// A classifier's answer for one name.
-public struct Classification: Sendable {
+public struct ClassifiedName: Sendable {
     /// The name as given.
     public var input: String
     /// Every category, most probable first.
@@ -23,7 +23,7 @@ public struct Classification: Sendable {
 ///
 /// ```swift
 /// let classifier = try NamesClassifier(contentsOf: "Models/names-classifier.safetensors")
-/// let best = try classifier.classify("Schmidt").predictions[0]   // German, 0.9…
+/// let best = try classifier.classify("Schmidt").predictions[0]   // German first
 /// ```
 public final class NamesClassifier {
     public let network: RecurrentNetwork
@@ -51,7 +51,7 @@ public final class NamesClassifier {
     }
 
     /// The categories of one name (leading and trailing spaces ignored).
-    public func classify(_ name: String) throws -> Classification {
+    public func classify(_ name: String) throws -> ClassifiedName {
         try classify([name])[0].get()
     }
 
@@ -60,8 +60,8 @@ public final class NamesClassifier {
     /// answered.
     ///
     /// - Complexity: one forward pass per 64 names, as long as the longest of them.
-    public func classify(_ names: [String]) -> [Result<Classification, CharRNNError>] {
-        var results: [Result<Classification, CharRNNError>] = []
+    public func classify(_ names: [String]) -> [Result<ClassifiedName, CharRNNError>] {
+        var results: [Result<ClassifiedName, CharRNNError>] = []
         var valid: [(index: Int, ids: [Int32])] = []
         for name in names {
             do {
@@ -69,14 +69,14 @@ public final class NamesClassifier {
                 let (ids, unseen) = try codec.encode(trimmed, what: name)
                 guard !ids.isEmpty else { throw CharRNNError("an empty name; give names with at least one letter") }
                 valid.append((results.count, ids))
-                results.append(.success(Classification(input: name, predictions: [], unseenLetters: unseen)))
+                results.append(.success(ClassifiedName(input: name, predictions: [], unseenLetters: unseen)))
             } catch let error as CharRNNError {
                 results.append(.failure(error))
             } catch {
                 results.append(.failure(CharRNNError("\(name): \(error)")))
             }
         }
-        let probabilities = Training.classify(network, sequences: valid.map(\.ids))
+        let probabilities = Classification.classify(network, sequences: valid.map(\.ids))
         for (item, p) in zip(valid, probabilities) {
             guard case .success(var answer) = results[item.index] else { continue }
             answer.predictions = p.indices.sorted { p[$0] > p[$1] }.map { Prediction(category: categories[$0], probability: p[$0]) }

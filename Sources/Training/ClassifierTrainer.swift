@@ -1,5 +1,6 @@
 // MARK: - Training a sequence classifier (names by language)
 
+import Classification
 import Model
 import Tensor
 
@@ -120,7 +121,7 @@ public final class ClassifierTrainer: ExampleTrainer, TrainingObjective {
     /// accuracy and macro-F1 in `lastReport`; nil when no name is held out.
     public func validationLoss() -> Double? {
         guard heldOut.count > 0 else { return nil }
-        let report = ClassificationReport(probabilities: classify(network, sequences: heldOut.sequences, cache: scoring),
+        let report = ClassificationReport(probabilities: classify(network, sequences: heldOut.sequences),
                                           labels: heldOut.labels, categoryCount: heldOut.categoryCount)
         lastReport = report
         return report.loss
@@ -172,87 +173,4 @@ func classifierBatchLoss(_ network: RecurrentNetwork, data: LabeledSequences, it
     return workspace.classifierLoss(network, inputs: inputs, lengths: items.map { Int32(data.sequences[$0.sequence].count) },
                                     categories: items.map(\.category), weights: weights, gradients: gradients,
                                     lossScale: lossScale, dropout: dropout)
-}
-
-// MARK: - Predictions and scores
-
-/// The category probabilities of each sequence (softmax of the classifier's logits).
-public func classify(_ network: RecurrentNetwork, sequences: [[Int32]], batchSize: Int = 64) -> [[Double]] {
-    classify(network, sequences: sequences, batchSize: batchSize, cache: WorkspaceCache(shape: network.shape))
-}
-
-func classify(_ network: RecurrentNetwork, sequences: [[Int32]], batchSize: Int = 64, cache: WorkspaceCache) -> [[Double]] {
-    var result: [[Double]] = []
-    result.reserveCapacity(sequences.count)
-    for start in stride(from: 0, to: sequences.count, by: batchSize) {
-        let chunk = Array(sequences[start..<min(start + batchSize, sequences.count)])
-        let b = chunk.count, t = max(1, chunk.map(\.count).max()!)
-        var inputs = [Int32](repeating: 0, count: t * b)
-        for (s, sequence) in chunk.enumerated() { for (step, id) in sequence.enumerated() { inputs[step * b + s] = id } }
-        let workspace = cache.workspace(batch: b, steps: t)
-        _ = workspace.classifierLoss(network, inputs: inputs, lengths: chunk.map { Int32(max(1, $0.count)) },
-                                     categories: [Int32](repeating: 0, count: b), gradients: nil, lossScale: 1)
-        for s in 0..<b {
-            let logits = workspace.logits(ofStream: s).map(Double.init)
-            let m = logits.max()!
-            let exps = logits.map { exp($0 - m) }
-            let sum = exps.reduce(0, +)
-            result.append(exps.map { $0 / sum })
-        }
-    }
-    return result
-}
-
-/// How well predictions match labels: accuracy, macro-F1, per-category precision and recall,
-/// and the confusion matrix (rows: true category; a sequence with several true categories
-/// counts under the one predicted if it is among them, else under its first).
-public struct ClassificationReport: Codable, Equatable, Sendable {
-    public var count: Int
-    public var accuracy: Double
-    public var macroF1: Double
-    /// The accuracy of always answering the most common category.
-    public var majorityBaseline: Double
-    public var precision: [Double]
-    public var recall: [Double]
-    public var f1: [Double]
-    public var support: [Int]
-    public var confusion: [[Int]]
-    /// Mean cross-entropy of the right categories (the first, for several), in nats.
-    public var loss: Double
-
-    public init(probabilities: [[Double]], labels: [[Int32]], categoryCount: Int) {
-        let c = categoryCount
-        var confusion = [[Int]](repeating: [Int](repeating: 0, count: c), count: c)
-        var right = 0
-        var loss = 0.0
-        for (p, truth) in zip(probabilities, labels) {
-            let predicted = p.indices.max { p[$0] < p[$1] }!
-            let actual = truth.contains(Int32(predicted)) ? predicted : Int(truth[0])
-            confusion[actual][predicted] += 1
-            if actual == predicted { right += 1 }
-            loss -= log(max(p[Int(truth[0])], 1e-300))
-        }
-        let n = probabilities.count
-        let support = confusion.map { $0.reduce(0, +) }
-        let precision = (0..<c).map { j in
-            let column = (0..<c).reduce(0) { $0 + confusion[$1][j] }
-            return column == 0 ? 0 : Double(confusion[j][j]) / Double(column)
-        }
-        let recall = (0..<c).map { i in support[i] == 0 ? 0 : Double(confusion[i][i]) / Double(support[i]) }
-        let f1 = (0..<c).map { i in precision[i] + recall[i] == 0 ? 0 : 2 * precision[i] * recall[i] / (precision[i] + recall[i]) }
-        let present = (0..<c).filter { support[$0] > 0 }
-        macroF1 = present.isEmpty ? 0 : present.reduce(0.0) { $0 + f1[$1] } / Double(present.count)
-        self.support = support
-        self.precision = precision
-        self.recall = recall
-        self.f1 = f1
-        count = n
-        accuracy = n == 0 ? 0 : Double(right) / Double(n)
-        var firstCounts = [Int](repeating: 0, count: c)
-        for truth in labels { firstCounts[Int(truth[0])] += 1 }
-        let majority = firstCounts.indices.max { firstCounts[$0] < firstCounts[$1] } ?? 0
-        majorityBaseline = n == 0 ? 0 : Double(labels.filter { $0.contains(Int32(majority)) }.count) / Double(n)
-        self.confusion = confusion
-        self.loss = n == 0 ? 0 : loss / Double(n)
-    }
 }

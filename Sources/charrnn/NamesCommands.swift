@@ -225,7 +225,7 @@ struct Classify: ParsableCommand {
                 .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         }
         let results = classifier.classify(inputs)
-        var answers: [Classification] = []
+        var answers: [ClassifiedName] = []
         for result in results {
             switch result {
             case .success(let answer):

@@ -25,10 +25,10 @@ struct Train: ParsableCommand {
 
     @OptionGroup var options: TrainingOptions
 
-    @Option(help: "What a letter is: grapheme or word (default: grapheme).")
+    @Option(help: "What a letter is: grapheme or word (default: \(TrainingConfiguration().unit.rawValue)).")
     var unit: TokenUnit?
 
-    @Option(name: .customLong("case"), help: "Keep letter case (preserve) or lowercase the corpus (lower) (default: preserve).")
+    @Option(name: .customLong("case"), help: "Keep letter case (preserve) or lowercase the corpus (lower) (default: \(TrainingConfiguration().caseMapping.rawValue)).")
     var caseMapping: CaseMapping?
 
     @Option(name: .customLong("max-vocab"), help: "Keep at most this many letters, the most frequent; the rest become an unknown token.")
@@ -38,13 +38,13 @@ struct Train: ParsableCommand {
             help: "Time steps per batch: the truncated backpropagation length (default: \(TrainingConfiguration().sequenceLength)).")
     var seqLength: Int?
 
-    @Option(help: "Update rule: adam, sgd (momentum 0.9), adagrad or rmsprop (default: adam).")
+    @Option(help: "Update rule: adam, sgd (momentum 0.9), adagrad or rmsprop (default: \(TrainingConfiguration().optimizer.rawValue)).")
     var optimizer: OptimizerKind?
 
-    @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this every --lr-decay-every updates (default: 1, none).")
+    @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this every --lr-decay-every updates (default: \(TrainingConfiguration().stepDecay.decay), none).")
     var lrDecay: Float?
 
-    @Option(name: .customLong("lr-decay-every"), help: "Updates between step decays (default: 1000).")
+    @Option(name: .customLong("lr-decay-every"), help: "Updates between step decays (default: \(TrainingConfiguration().stepDecay.every)).")
     var lrDecayEvery: Int?
 
     @Flag(help: "Continue from <out>.resume.safetensors.")

@@ -5,6 +5,10 @@ import CharRNN
 import Foundation
 
 private let text = TrainingConfiguration(), names = TrainingConfiguration.namesClassifier
+private let defaultClip: String = {
+    if case .globalNorm(let x) = text.clipping { return "\(x)" }
+    return "0"
+}()
 
 /// Options of train, train-classifier and train-generator. A value not given keeps the
 /// command's default (or, with --resume, the stored value).
@@ -31,7 +35,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Learning rate (default: \(text.learningRate)).")
     var lr: Float?
 
-    @Option(help: "Clip gradients to this global L2 norm; 0: no clipping (default: 5).")
+    @Option(help: "Clip gradients to this global L2 norm; 0: no clipping (default: \(defaultClip)).")
     var clip: Float?
 
     @Option(name: .customLong("clip-value"), help: "Clamp each gradient element to ± this value instead (char-rnn's grad_clip).")
@@ -58,7 +62,7 @@ struct TrainingOptions: ParsableArguments {
     var minImprovement: Double?
 
     @Option(name: .customLong("eval-every"),
-            help: "Updates between validations (default: an epoch, at most 1,000; 1/20 of a --steps or --epochs limit for train).")
+            help: "Updates between validations (default: an epoch, at most 1,000, or 1/20 of a --steps or --epochs limit; names: an epoch).")
     var evalEvery: Int?
 
     @Option(name: .customLong("val-fraction"),

@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import Model
 import Tensor
+import Classification
 import Training
 
 @Suite("Classifier")
