@@ -2,10 +2,27 @@
 
 import Foundation
 
+/// What a names run's resume file records beside the model and the optimizer.
+struct NamesProgress: Codable {
+    var task: ModelTask
+    var configuration: TrainingConfiguration
+    /// The names read, and a hash of their ids and categories, to refuse a different folder.
+    var names: Int
+    var dataHash: UInt64
+    var order: ExampleOrder
+    var rules: StoppingRules
+    var loop: LoopState
+    /// The best model's held-out report (classifiers).
+    var bestReport: ClassificationReport?
+}
+
 /// Trains a names classifier (`task: .classifier`) or a conditional names generator
 /// (`.conditionalGenerator`) on a `NamesFolder`: a stratified, seeded share of each category held
 /// out (spellings of one name together), shuffled mini-batches of names, validation after each
-/// epoch, through the `TrainingLoop`. `run(out:)` keeps the best model by held-out loss in `out`.
+/// epoch, through the `TrainingLoop`.
+///
+/// `run(out:)` keeps the best model by held-out loss in `out` and the latest state in
+/// `out + ".resume.safetensors"`, from which `init(resuming:…)` continues exactly.
 public final class NamesTrainer {
     /// The end-of-name token of name generators: a line break, since a name is one line. At the
     /// start of a name it is also the start marker.
@@ -21,14 +38,50 @@ public final class NamesTrainer {
     public let trainIndices: [Int], heldOutIndices: [Int]
     public let objective: any TrainingObjective & ExampleTrainer
     public let loop: TrainingLoop
-    /// The best model's held-out classification report (classifiers), as of its epoch.
+    /// The step a resumed run started from (nil: a new run).
+    public private(set) var resumedFrom: Int?
+    /// The best model's held-out classification report (classifiers).
     public private(set) var bestReport: ClassificationReport?
-    private let started = Date()
 
     public var network: RecurrentNetwork { objective.network }
 
     /// Reads the folder and builds the network (seeded by `rngSeed`).
-    public init(folder path: String, task: ModelTask, configuration: TrainingConfiguration) throws {
+    public convenience init(folder path: String, task: ModelTask, configuration: TrainingConfiguration) throws {
+        try self.init(folder: path, task: task, configuration: configuration, network: nil)
+    }
+
+    /// Continues the run saved in `resumePath` on the same folder. `configuration` is the stored
+    /// one (`NamesTrainer.storedConfiguration`) with only its limits changed (steps, epochs,
+    /// time, patience, plateau factor, minimum improvement), the learning rate or the interval
+    /// between validations.
+    public convenience init(resuming resumePath: String, folder path: String, configuration: TrainingConfiguration) throws {
+        let (file, progress) = try Self.stored(resumePath)
+        var limitsOnly = configuration
+        (limitsOnly.steps, limitsOnly.epochs, limitsOnly.maxTime) = (progress.configuration.steps, progress.configuration.epochs,
+                                                                    progress.configuration.maxTime)
+        (limitsOnly.patience, limitsOnly.plateauFactor) = (progress.configuration.patience, progress.configuration.plateauFactor)
+        limitsOnly.minimumImprovement = progress.configuration.minimumImprovement
+        (limitsOnly.learningRate, limitsOnly.validateEvery) = (progress.configuration.learningRate,
+                                                               progress.configuration.validateEvery)
+        guard limitsOnly == progress.configuration else {
+            throw CharRNNError("\(resumePath): only the limits may change when resuming (steps, epochs, time, patience, "
+                + "plateau); start over to change the rest")
+        }
+        try self.init(folder: path, task: progress.task, configuration: configuration, network: file.model.network)
+        guard names.count == progress.names, Self.hash(names) == progress.dataHash else {
+            throw CharRNNError("\(path) is not the folder \(resumePath) was trained on; give the same --data, or start over "
+                + "without --resume")
+        }
+        do {
+            try objective.restore(progress.order, optimizerStep: file.optimizerStep, first: file.optimizerFirst,
+                                  second: file.optimizerSecond)
+        } catch { throw CharRNNError("\(resumePath): \(error)") }
+        loop.restore(progress.loop)
+        bestReport = progress.bestReport
+        resumedFrom = file.optimizerStep
+    }
+
+    private init(folder path: String, task: ModelTask, configuration: TrainingConfiguration, network: RecurrentNetwork?) throws {
         guard task != .languageModel else { throw CharRNNError("a language model trains on a text: use TextTrainer") }
         try configuration.validate()
         if !(configuration.validationFraction > 0) { throw CharRNNError("--val-fraction must be in (0, 1)") }
@@ -46,8 +99,11 @@ public final class NamesTrainer {
         let c = folder.categories.count, v = vocabulary.count
         let shape = NetworkShape(inputSize: task == .classifier ? v : c + v, hiddenSize: configuration.hiddenSize,
                                  layers: configuration.layers, outputSize: task == .classifier ? c : v, cell: configuration.cell)
+        if let network, network.shape != shape {
+            throw CharRNNError("the saved network does not fit the folder's letters and categories; start over without --resume")
+        }
         var rng = SeededGenerator(seed: configuration.rngSeed)
-        let network = RecurrentNetwork(shape: shape, rng: &rng)
+        let network = network ?? RecurrentNetwork(shape: shape, rng: &rng)
         if task == .classifier {
             objective = ClassifierTrainer(network: network, data: train, heldOut: held, settings: configuration.settings,
                                           balance: configuration.balance)
@@ -57,6 +113,24 @@ public final class NamesTrainer {
         }
         loop = TrainingLoop(objective: objective,
                             rules: configuration.rules(validatingEvery: configuration.validateEvery ?? objective.stepsPerEpoch))
+        resumedFrom = nil
+    }
+
+    /// What a resume file holds: the model, the optimizer, and the run's progress.
+    static func stored(_ resumePath: String) throws -> (file: ResumeFile, progress: NamesProgress) {
+        guard FileManager.default.fileExists(atPath: resumePath) else {
+            throw CharRNNError("\(resumePath) does not exist; run without --resume to start training")
+        }
+        let file = try ResumeFile(contentsOf: resumePath)
+        do { return (file, try JSONDecoder().decode(NamesProgress.self, from: Data(file.progress.utf8))) } catch {
+            throw CharRNNError("\(resumePath): not the resume file of a names model (\(error)); start over without --resume")
+        }
+    }
+
+    /// The configuration and task a names run's resume file was started with.
+    public static func storedConfiguration(_ resumePath: String) throws -> (configuration: TrainingConfiguration, task: ModelTask) {
+        let progress = try stored(resumePath).progress
+        return (progress.configuration, progress.task)
     }
 
     /// The held-out names.
@@ -65,15 +139,25 @@ public final class NamesTrainer {
     /// The latest held-out classification report (classifiers).
     public var latestReport: ClassificationReport? { (objective as? ClassifierTrainer)?.lastReport }
 
+    /// Epochs done when the best model was saved.
+    public var bestEpoch: Int? { loop.state.bestStep.map { ($0 + objective.stepsPerEpoch - 1) / objective.stepsPerEpoch } }
+
     /// Trains until a limit, early stopping, divergence or cancellation, writing the best model
-    /// to `out` whenever the held-out loss improves.
+    /// to `out` whenever the held-out loss improves and the latest state to its resume file at
+    /// each validation.
     public func run(out: String, cancel: CancellationToken = CancellationToken(),
                     events: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary
     {
+        let resumePath = TextTrainer.resumePath(out: out)
         let outcome = try loop.run(cancel: cancel) { event in
-            if case .validated(let step, let loss, true) = event {
+            switch event {
+            case .validated(let step, let loss, true):
                 bestReport = latestReport
                 try model(heldOutLoss: loss, step: step).write(to: out)
+            case .recorded:
+                try saveResume(to: resumePath)
+            default:
+                break
             }
             try events(event)
         }
@@ -83,22 +167,19 @@ public final class NamesTrainer {
                                tokensPerSecond: state.history.last?.tokensPerSecond ?? 0)
     }
 
-    /// Epochs done when the best model was saved.
-    public var bestEpoch: Int? { loop.state.bestStep.map { ($0 + objective.stepsPerEpoch - 1) / objective.stepsPerEpoch } }
-
     /// The model as of now, with its training record.
-    private func model(heldOutLoss: Double, step: Int) throws -> ModelFile {
+    private func model(heldOutLoss: Double?, step: Int) throws -> ModelFile {
         var training = configuration.record
         training["data"] = .string(folderPath)
         training["epochs"] = .number(Double((step + objective.stepsPerEpoch - 1) / objective.stepsPerEpoch))
         training["val_fraction"] = .number(configuration.validationFraction)
-        training["seconds"] = .number(Date().timeIntervalSince(started))
+        training["seconds"] = .number(loop.elapsed)
         if task == .classifier, let report = latestReport {
             training["balance"] = .string(configuration.balance.rawValue)
             training["held_out_accuracy"] = .number(report.accuracy)
             training["held_out_macro_f1"] = .number(report.macroF1)
             training["held_out_nats"] = .number(report.loss)
-        } else {
+        } else if let heldOutLoss {
             training["held_out_bits_per_letter"] = .number(heldOutLoss / log(2))
         }
         let metadata = try ModelMetadata(
@@ -107,5 +188,19 @@ public final class NamesTrainer {
             unknownToken: vocabulary.unknownToken, endToken: vocabulary.endToken, categories: folder.categories,
             training: training)
         return ModelFile(network: network, metadata: metadata)
+    }
+
+    private func saveResume(to path: String) throws {
+        let progress = NamesProgress(task: task, configuration: configuration, names: names.count, dataHash: Self.hash(names),
+                                     order: objective.exampleOrder, rules: loop.rules, loop: loop.state, bestReport: bestReport)
+        let json = String(decoding: try JSONEncoder().encode(progress), as: UTF8.self)
+        try ResumeFile(model: try model(heldOutLoss: nil, step: loop.step), optimizerStep: objective.optimizer.step,
+                       optimizerFirst: objective.optimizer.first.array, optimizerSecond: objective.optimizer.second.array,
+                       carriedState: [], progress: json).write(to: path)
+    }
+
+    /// A fingerprint of the names and their categories.
+    private static func hash(_ names: LabeledSequences) -> UInt64 {
+        fingerprint(names.sequences.flatMap { $0 + [-1] } + names.labels.flatMap { $0 + [-1] })
     }
 }

@@ -63,7 +63,9 @@ public struct ResumeFile: Sendable {
             let second = file.names.contains("optimizer.second") ? try file.floats("optimizer.second", shape: [count]) : []
             var state: [[Float]] = []
             let shape = model.network.shape
-            for index in 0..<(shape.cell == .lstm ? 2 * shape.layers : shape.layers) {
+            // A run with no carried state (names models) has no state tensors.
+            let carried = file.names.contains(Self.stateName(0, layers: shape.layers))
+            for index in 0..<(!carried ? 0 : shape.cell == .lstm ? 2 * shape.layers : shape.layers) {
                 let name = Self.stateName(index, layers: shape.layers)
                 let values = try file.floats(name)
                 guard values.count % shape.hiddenSize == 0 else {

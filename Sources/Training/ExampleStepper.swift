@@ -39,6 +39,17 @@ final class ExampleStepper {
 
     var stepsPerEpoch: Int { (order.count + settings.batchSize - 1) / settings.batchSize }
 
+    /// Where the stepper is: its generator, the current order, the next position, the epoch.
+    var state: ExampleOrder {
+        get { ExampleOrder(rng: rng, order: order, position: position, epoch: epoch) }
+        set {
+            rng = newValue.rng
+            order = newValue.order
+            position = newValue.position
+            epoch = newValue.epoch
+        }
+    }
+
     /// The next mini-batch of example indices; a new epoch reshuffles.
     func nextBatch() -> [Int] {
         if position >= order.count {
@@ -75,6 +86,18 @@ final class ExampleStepper {
                          rate: rateScale * settings.schedule.rate(settings.optimizer.learningRate, step: optimizer.step))
         return mean
     }
+}
+
+/// Where a names trainer is in its shuffled epochs, kept in a resume file so that a resumed run
+/// draws the same batches as an unbroken one.
+public struct ExampleOrder: Codable, Equatable, Sendable {
+    /// The generator of the next reshuffle.
+    public var rng: SeededGenerator
+    /// The examples' order in the current epoch, and the next batch's start in it.
+    public var order: [Int]
+    public var position: Int
+    /// Completed passes.
+    public var epoch: Int
 }
 
 /// Workspaces of one network for batches of different shapes, kept for reuse. Not thread-safe:
@@ -128,4 +151,19 @@ public class ExampleTrainer {
     public var epoch: Int { stepper.epoch }
     /// Steps per pass over the training examples.
     public var stepsPerEpoch: Int { stepper.stepsPerEpoch }
+
+    /// The order of the examples and the place in it (for a resume file).
+    public var exampleOrder: ExampleOrder { stepper.state }
+
+    /// Continues from `exampleOrder` and an optimizer's saved state.
+    ///
+    /// - Throws: an error when they do not fit this trainer's examples or parameters.
+    public func restore(_ order: ExampleOrder, optimizerStep: Int, first: [Float], second: [Float]) throws(TrainingError) {
+        guard order.order.count == examples.count, Set(order.order).count == examples.count,
+            order.order.allSatisfy({ $0 >= 0 && $0 < examples.count }), (0...examples.count).contains(order.position),
+            first.count == stepper.optimizer.first.count, second.count == stepper.optimizer.second.count
+        else { throw .stateMismatch }
+        stepper.state = order
+        stepper.optimizer.restore(step: optimizerStep, first: first, second: second)
+    }
 }

@@ -62,6 +62,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
     case corpusTooSmall(tokens: Int, needed: Int)
     /// The loss became NaN or infinite at a step.
     case divergence(step: Int)
+    /// A saved state (order, optimizer moments) does not fit the trainer.
+    case stateMismatch
 
     public var description: String {
         switch self {
@@ -70,6 +72,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
                 + "use a longer text or smaller --batch-size / --seq-length"
         case .divergence(let step):
             return "the loss became NaN or infinite at step \(step); lower --lr or --clip"
+        case .stateMismatch:
+            return "the saved training state does not fit the model and data; start over without --resume"
         }
     }
 }

@@ -192,6 +192,9 @@ public final class TrainingLoop {
     /// or the last event.
     public private(set) var elapsed = 0.0
 
+    /// Continues from a saved state (a resume file's).
+    public func restore(_ state: LoopState) { self.state = state }
+
     /// Runs until a limit, early stopping, divergence or cancellation. `events` may throw (a
     /// failed save) to end the run with that error.
     public func run(cancel: CancellationToken = CancellationToken(), events: (TrainingEvent) throws -> Void) throws

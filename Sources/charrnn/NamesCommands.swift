@@ -9,12 +9,22 @@ import Foundation
 private func trainNames(task: ModelTask, data: String, options: TrainingOptions, configure: (inout TrainingConfiguration) -> Void)
     throws -> NamesTrainer
 {
-    var c = task == .classifier ? TrainingConfiguration.namesClassifier : .namesGenerator
-    options.apply(to: &c)
-    configure(&c)
-    do { try c.validate() } catch { throw ValidationError("\(error)") }
-    options.noteDropout(c)
-    let trainer = try NamesTrainer(folder: data, task: task, configuration: c)
+    let trainer: NamesTrainer
+    let resumePath = TextTrainer.resumePath(out: options.out)
+    if options.resume {
+        let (stored, storedTask) = try NamesTrainer.storedConfiguration(resumePath)
+        guard storedTask == task else { throw CommandError("\(resumePath) is a \(storedTask.rawValue) run; resume it with its own command") }
+        trainer = try NamesTrainer(resuming: resumePath, folder: data, configuration: try options.resumed(stored, source: resumePath))
+        printNote("resuming from \(resumePath) at step \(trainer.resumedFrom ?? 0)")
+    } else {
+        var c = task == .classifier ? TrainingConfiguration.namesClassifier : .namesGenerator
+        options.apply(to: &c)
+        configure(&c)
+        do { try c.validate() } catch { throw ValidationError("\(error)") }
+        options.noteDropout(c)
+        trainer = try NamesTrainer(folder: data, task: task, configuration: c)
+    }
+    let c = trainer.configuration
     let counts = trainer.names.categoryCounts, categories = trainer.folder.categories
     printNote("\(data): \(grouped(trainer.names.count)) names in \(categories.count) categories (\(grouped(trainer.trainIndices.count)) "
         + "for training, \(grouped(trainer.heldOutIndices.count)) held out); vocabulary \(trainer.vocabulary.count); "
@@ -36,7 +46,7 @@ private func trainNames(task: ModelTask, data: String, options: TrainingOptions,
     case .diverged(let step):
         throw CommandError("the loss became NaN or infinite at step \(step)\(kept); lower --lr and train again")
     case .cancelled:
-        printNote("interrupted" + kept)
+        printNote("interrupted at step \(summary.steps): saved \(resumePath)\(kept); continue with --resume")
         throw ExitCode(stopStatus)
     default:
         guard summary.bestStep != nil else { throw CommandError("stopped before the first validation; no model was written") }

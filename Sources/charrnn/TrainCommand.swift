@@ -47,9 +47,6 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("lr-decay-every"), help: "Updates between step decays (default: \(TrainingConfiguration().stepDecay.every)).")
     var lrDecayEvery: Int?
 
-    @Flag(help: "Continue from <out>.resume.safetensors.")
-    var resume = false
-
     @Option(name: .customLong("init-from"), help: "Start from this model's weights and vocabulary (fine-tuning).")
     var initFrom: String?
 
@@ -58,6 +55,8 @@ struct Train: ParsableCommand {
 
     @Option(help: "Draw the training and validation curves to this SVG file.")
     var plot: String?
+
+    var resume: Bool { options.resume }
 
     func validate() throws {
         if resume && initFrom != nil { throw ValidationError("give --resume or --init-from, not both") }
@@ -176,17 +175,10 @@ struct Train: ParsableCommand {
     private func resumedTrainer() throws -> TextTrainer {
         let path = TextTrainer.resumePath(out: options.out)
         let (file, progress) = try TextTrainer.stored(path)
-        var c = TextTrainer.storedConfiguration(file, progress)
-        try refuseChanges(against: c, source: path)
+        let stored = TextTrainer.storedConfiguration(file, progress)
+        try refuseChanges(against: stored, source: path)
         // What may change on resume: the limits, validation, patience and plateau, the rate.
-        let o = options
-        if o.steps != nil || o.epochs != nil { (c.steps, c.epochs) = (o.steps, o.epochs) }
-        if let maxTime = o.maxTime { c.maxTime = maxTime }
-        if let patience = o.patience { c.patience = patience }
-        if let plateau = o.lrPlateau { c.plateauFactor = plateau }
-        if let minImprovement = o.minImprovement { c.minimumImprovement = minImprovement }
-        if let every = o.evalEvery { c.validateEvery = every }
-        if let lr = o.lr { c.learningRate = lr }
+        var c = try options.resumed(stored, source: path)
         if let lrDecay { c.stepDecay.decay = lrDecay }
         if let lrDecayEvery { c.stepDecay.every = lrDecayEvery }
         let trainer = try TextTrainer(resuming: path, corpus: corpus, configuration: c)
@@ -211,13 +203,8 @@ struct Train: ParsableCommand {
         if maxVocab != nil || o.minCount != nil { throw CommandError("\(source) brings its own vocabulary; drop --max-vocab and --min-count") }
         guard resume else { return }
         let run: [(String, String?, String)] = [
-            ("--batch-size", o.batchSize.map(String.init), String(stored.batchSize)),
             ("--seq-length", seqLength.map(String.init), String(stored.sequenceLength)),
-            ("--threads", o.threads.map(String.init), String(stored.resolvedThreads)),
-            ("--rng-seed", o.seed.map(String.init), String(stored.rngSeed)),
-            ("--val-fraction", o.valFraction.map { "\($0)" }, "\(stored.validationFraction)"),
             ("--optimizer", optimizer?.rawValue, stored.optimizer.rawValue),
-            ("--dropout", o.dropout.map { "\($0)" }, "\(stored.dropout)"),
         ]
         for (flag, given, was) in run where given != nil && given != was {
             throw CommandError("\(source) was trained with \(flag) \(was); drop \(flag) to resume, or start over")

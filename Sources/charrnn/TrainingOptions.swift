@@ -82,6 +82,9 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Threads each batch is split across; the weights depend on it (default: all cores).")
     var threads: Int?
 
+    @Flag(help: "Continue from <out>.resume.safetensors; only the limits may change.")
+    var resume = false
+
     @Option(help: "Output: text, or json (one summary document on stdout).")
     var format: ReportFormat = .text
 
@@ -121,6 +124,32 @@ struct TrainingOptions: ParsableArguments {
         if let minCount { c.minCount = minCount }
         if let seed { c.rngSeed = seed }
         if let threads { c.threads = threads }
+    }
+
+    /// The stored configuration with the limits given now; the other options given must agree
+    /// with it (the error names the flag and its stored value).
+    func resumed(_ stored: TrainingConfiguration, source: String) throws -> TrainingConfiguration {
+        let checks: [(String, String?, String)] = [
+            ("--cell", cell?.rawValue, CellOption(stored.cell).rawValue), ("--hidden", hidden.map(String.init), "\(stored.hiddenSize)"),
+            ("--layers", layers.map(String.init), "\(stored.layers)"), ("--dropout", dropout.map { "\($0)" }, "\(stored.dropout)"),
+            ("--batch-size", batchSize.map(String.init), "\(stored.batchSize)"),
+            ("--threads", threads.map(String.init), "\(stored.resolvedThreads)"),
+            ("--rng-seed", seed.map(String.init), "\(stored.rngSeed)"),
+            ("--val-fraction", valFraction.map { "\($0)" }, "\(stored.validationFraction)"),
+            ("--min-count", minCount.map(String.init), "\(stored.minCount)"),
+        ]
+        for (flag, given, was) in checks where given != nil && given != was {
+            throw CommandError("\(source) was trained with \(flag) \(was); drop \(flag) to resume, or start over")
+        }
+        var c = stored
+        if steps != nil || epochs != nil { (c.steps, c.epochs) = (steps, epochs) }
+        if let maxTime { c.maxTime = maxTime }
+        if let patience { c.patience = patience }
+        if let lrPlateau { c.plateauFactor = lrPlateau }
+        if let minImprovement { c.minimumImprovement = minImprovement }
+        if let evalEvery { c.validateEvery = evalEvery }
+        if let lr { c.learningRate = lr }
+        return c
     }
 
     /// Says when --dropout cannot act (PyTorch's rule: only between layers).

@@ -121,4 +121,27 @@ struct ClassifierCommandTests {
         let wrongModel = try charrnn(["classify", "--model", fixture, "Smith"])
         #expect(wrongModel.status != 0 && wrongModel.stderr.contains("language-model"))
     }
+
+    /// A names run stopped after two epochs and resumed to four ends with the weights, optimizer
+    /// state and order of one that ran four epochs at once; the generator's too.
+    @Test(arguments: ["train-classifier", "train-generator"])
+    func resumedNamesRunEndsWithTheSameWeights(command: String) throws {
+        let (keep, folder) = try Self.folder()
+        let common = [command, "--data", folder, "--hidden", "8", "--batch-size", "8", "--lr", "0.01", "--threads", "2"]
+        let straight = folder + "/straight.safetensors", stopped = folder + "/stopped.safetensors"
+        #expect(try charrnn(common + ["--out", straight, "--epochs", "4"]).status == 0)
+        let first = try charrnn(common + ["--out", stopped, "--epochs", "2"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try charrnn([command, "--data", folder, "--out", stopped, "--epochs", "4", "--resume"])
+        #expect(second.status == 0 && second.stderr.contains("resuming"), "\(second.stderr)")
+        let a = try TrainWorkflowTests.tensors(straight + ".resume.safetensors")
+        let b = try TrainWorkflowTests.tensors(stopped + ".resume.safetensors")
+        #expect(a.keys.sorted() == b.keys.sorted() && a.keys.contains("optimizer.first"))
+        for (name, values) in a { #expect(values == b[name], "\(name) differs after resuming") }
+        #expect(try TrainWorkflowTests.tensors(straight) == TrainWorkflowTests.tensors(stopped), "the same best model")
+        // What the run was trained with cannot change.
+        let changed = try charrnn([command, "--data", folder, "--out", stopped, "--epochs", "5", "--resume", "--hidden", "9"])
+        #expect(changed.status != 0 && changed.stderr.contains("--hidden 8"), "\(changed.stderr)")
+        _ = keep
+    }
 }
