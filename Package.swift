@@ -69,6 +69,6 @@ let package = Package(
         .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Model", "Tensor", "TestSupport"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
         .testTarget(name: "CharRNNTests", dependencies: ["CharRNN", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["charrnn", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["charrnn", "CharRNN", "SafeTensors", "TestSupport"]),
     ]
 )
