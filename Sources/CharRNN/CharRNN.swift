@@ -22,7 +22,16 @@
 
 /// A failure of a charrnn operation, as the one line a user reads ("tang.txt: 3 letter(s) are
 /// not in the model's vocabulary …").
+///
+/// The message says what went wrong and, where there is one, what to do about it. Where the
+/// cause is a setting, the message names it as the command line spells it (`--top-k`,
+/// `--category`). Errors of the lower layers (``ModelFileError``, ``TextInputError``,
+/// ``VocabularyError``, …) can also be thrown; each reads as one line too.
 public struct CharRNNError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The message, one line.
     public let description: String
+    /// An error with this message.
+    ///
+    /// - Parameter description: the message, one line.
     public init(_ description: String) { self.description = description }
 }

@@ -2,7 +2,10 @@
 
 import Foundation
 
-/// How to draw text from a model; the defaults are the command line's.
+/// How to draw text from a model; the defaults are the command line's (`charrnn generate`).
+///
+/// Set the fields you need on a default value and pass it to
+/// ``LanguageModel/generate(seed:options:using:onText:)``, which checks it with ``validate()``.
 public struct GenerationOptions: Codable, Equatable, Sendable {
     /// Sharpness: 0 always takes the most likely letter, 1 the model's own distribution, above
     /// 1 wilder.
@@ -28,9 +31,14 @@ public struct GenerationOptions: Codable, Equatable, Sendable {
     /// Threads for the output layer of a large vocabulary; the text does not depend on it.
     public var threads = 1
 
+    /// The command line's defaults: temperature 0.8, 500 letters, one sample, free text.
     public init() {}
 
     /// Checks the values; the error names the option as the command line spells it.
+    ///
+    /// - Throws: ``CharRNNError`` for the first value out of range: a negative or non-finite
+    ///   temperature, `topK`, `length`, `samples`, `threads` or `lines` below 1, `topP` outside
+    ///   (0, 1], or a `form` other than 5 or 7.
     public func validate() throws {
         if !(temperature >= 0 && temperature.isFinite) { throw CharRNNError("--temperature must be 0 or more") }
         if let topK, topK < 1 { throw CharRNNError("--top-k must be at least 1") }
@@ -43,7 +51,8 @@ public struct GenerationOptions: Codable, Equatable, Sendable {
     }
 }
 
-/// Samples drawn from a model.
+/// Samples drawn from a model: what ``LanguageModel/generate(seed:options:using:onText:)``
+/// returns.
 public struct Generation: Sendable {
     /// Each sample's text, the seed first.
     public var samples: [String]
@@ -51,14 +60,23 @@ public struct Generation: Sendable {
     public var unseenSeedLetters: [String]
 }
 
-/// How well a model predicts a text.
+/// How well a model predicts a text: the mean cross-entropy of each token given the ones before
+/// it. Lower is better.
 public struct Score: Codable, Equatable, Sendable {
     /// Tokens scored (a text of N tokens scores N − 1: each from the ones before it).
     public var tokens: Int
+    /// The mean loss in nats per token (natural logarithm).
     public var natsPerToken: Double
+    /// The mean loss in bits per token: ``natsPerToken`` / ln 2.
     public var bitsPerToken: Double { natsPerToken / log(2) }
+    /// e to the power of ``natsPerToken``: as unsure as a uniform choice among this many tokens.
     public var perplexity: Double { exp(natsPerToken) }
 
+    /// A score of `tokens` tokens with a mean loss of `natsPerToken`.
+    ///
+    /// - Parameters:
+    ///   - tokens: the number of tokens scored.
+    ///   - natsPerToken: their mean loss in nats.
     public init(tokens: Int, natsPerToken: Double) {
         self.tokens = tokens
         self.natsPerToken = natsPerToken
@@ -75,14 +93,25 @@ public struct Score: Codable, Equatable, Sendable {
 /// var rng = SeededGenerator(seed: 1)
 /// let poem = try model.generate(seed: "春", options: options, using: &rng).samples[0]
 /// ```
+///
+/// Not thread-safe: use one model from one thread at a time.
 public final class LanguageModel {
+    /// The network's weights and shape.
     public let network: RecurrentNetwork
+    /// What the model file says about the model: task, cell, sizes, tokenizer settings,
+    /// vocabulary, categories and its training record.
     public let metadata: ModelMetadata
     /// The model's tokenizer and vocabulary.
     public let codec: TextCodec
 
-    /// A model from a network and its metadata (not checked against each other: use a
-    /// `ModelFile` read from disk, or metadata made for this network).
+    /// A model from a model file's network and metadata. They are not checked against each
+    /// other here: use a ``ModelFile`` read from disk (which checks them), or metadata made for
+    /// this network.
+    ///
+    /// - Parameter file: a language model or a conditional name generator.
+    /// - Throws: ``CharRNNError`` when the file holds a classifier; ``ICUError`` or
+    ///   ``VocabularyError`` when its tokenizer or vocabulary cannot be built
+    ///   (``TextCodec/init(_:)``).
     public init(_ file: ModelFile) throws {
         guard file.metadata.task != .classifier else {
             throw CharRNNError("a classifier cannot write text; load it as a NamesClassifier")
@@ -93,6 +122,10 @@ public final class LanguageModel {
     }
 
     /// Reads a model file (every size and shape checked before anything is allocated).
+    ///
+    /// - Parameter path: a `.safetensors` model file of a language model or a name generator.
+    /// - Throws: ``ModelFileError`` when the file cannot be read or is not a valid model;
+    ///   ``CharRNNError`` when it holds a classifier.
     public convenience init(contentsOf path: String) throws {
         let file = try ModelFile(contentsOf: path)
         guard file.metadata.task != .classifier else {
@@ -102,6 +135,9 @@ public final class LanguageModel {
     }
 
     /// Writes the model to `path` (atomically: a temporary file renamed).
+    ///
+    /// - Parameter path: the model file to write; an existing file is replaced.
+    /// - Throws: ``ModelFileError`` when the file cannot be written.
     public func write(to path: String) throws { try ModelFile(network: network, metadata: metadata).write(to: path) }
 
     /// Draws `options.samples` texts that begin with `seed`.
@@ -116,9 +152,18 @@ public final class LanguageModel {
     ///   - seed: text that begins each sample and counts toward a verse form.
     ///   - options: temperature, cut-offs, length, samples, form, category.
     ///   - rng: the source of randomness; a seeded generator repeats the text.
-    ///   - onText: called with (sample, text) for each letter as it is drawn, in order.
-    /// - Returns: the samples, each with its seed.
-    /// - Complexity: `length` network steps for all samples together.
+    ///   - onText: called with (sample, text) for each letter as it is drawn, in order: one
+    ///     letter of each unfinished sample in turn. The seed is not passed to it.
+    /// - Returns: the samples, each with its seed, and the seed letters the model never saw.
+    /// - Throws: ``CharRNNError`` when `options` are out of range, a seed letter is not in the
+    ///   vocabulary and the model has no unknown token, `category` is missing, unknown or given
+    ///   to a model without categories, or a verse form cannot be met (a seed that does not fit
+    ///   it, or a vocabulary without its punctuation or acrostic characters).
+    /// - Complexity: one network step for each letter of the prime and the seed, then one for
+    ///   each letter drawn (at most `length`; with a verse form, its characters and
+    ///   punctuation), all samples in the same steps. Each step costs, per sample, about
+    ///   g·H²·(2L − 1) + H·V multiply-adds for L layers of H units, g gates (1 Elman, 3 GRU,
+    ///   4 LSTM) and V letters.
     public func generate(
         seed: String = "", options: GenerationOptions = GenerationOptions(), using rng: inout some RandomNumberGenerator,
         onText: (_ sample: Int, _ text: String) -> Void = { _, _ in }
@@ -183,6 +228,15 @@ public final class LanguageModel {
     /// The model's loss on `text`, scored as one stream from a zero state (tokens 0 … N−2 fed,
     /// 1 … N−1 scored). A letter outside the vocabulary is the unknown token, or an error when
     /// the model has none.
+    ///
+    /// The text is not primed with a paragraph break: it is scored as it is given.
+    ///
+    /// - Parameter text: the text to score, at least two letters.
+    /// - Returns: the number of letters scored and their mean loss.
+    /// - Throws: ``CharRNNError`` when the model is not a language model, the text has fewer
+    ///   than two letters, or it has letters outside the vocabulary and the model has no
+    ///   unknown token.
+    /// - Complexity: one network step per letter scored, run in chunks of 256 steps.
     public func score(_ text: String) throws -> Score {
         guard metadata.task == .languageModel else { throw CharRNNError("scoring a text needs a language model") }
         let ids = try codec.encode(text).ids
@@ -191,6 +245,12 @@ public final class LanguageModel {
     }
 
     /// The model's loss on a text given as ids (at least two).
+    ///
+    /// - Parameter ids: token ids of the model's vocabulary, for instance from
+    ///   ``TextCodec/encode(_:what:)`` or ``TextCorpus/ids``.
+    /// - Returns: the number of ids scored (all but the first) and their mean loss; 0 scored
+    ///   for fewer than two ids.
+    /// - Complexity: one network step per id, run in chunks of 256 steps.
     public func score(ids: [Int32]) -> Score {
         let (nats, count) = evaluateLanguageModel(network, tokens: ids)
         return Score(tokens: count, natsPerToken: nats)

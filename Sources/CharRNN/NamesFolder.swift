@@ -2,21 +2,31 @@
 
 import Foundation
 
-/// A folder of names by category, read as DESIGN.md says: each `<Category>.txt` is a category
-/// (categories in code-point order of the file stems), one name per line, lines trimmed, blank
-/// lines skipped, NFC applied, other files ignored. A name listed twice in a category counts
+/// A folder of names by category: each `<Category>.txt` is a category (categories in code-point
+/// order of the file stems), one name per line, lines trimmed, blank lines skipped, NFC applied,
+/// other files ignored. A name listed twice in a category counts
 /// once; a name listed under several categories is one name with all of them. Spellings that
 /// differ only in diacritics and case ("Nguyễn", "Nguyen") stay distinct names but share a
 /// spelling group, which the training/held-out split keeps together.
 public struct NamesFolder: Sendable {
+    /// The category names (the file stems), in code-point order.
     public var categories: [String]
-    /// Each distinct name (as normalized text) with its letters and categories.
+    /// Each distinct name (as normalized text) with its letters and categories (indices into
+    /// ``categories``), in order of first appearance.
     public var names: [(text: String, letters: [String], categories: [Int32])]
     /// The spelling group of each name: names are in one group when `foldDiacriticsAndCase` makes
     /// them equal. Groups are numbered in order of their first name.
     public var spellingGroups: [Int]
 
     /// Reads the folder at `path`, normalizing names with `unit` and `caseMapping`.
+    ///
+    /// - Parameters:
+    ///   - path: a folder of `<Category>.txt` files, UTF-8, one name per line.
+    ///   - unit: what a letter is: a grapheme cluster (the usual) or an ICU word.
+    ///   - caseMapping: keep the case (name generators) or lowercase the names (classifiers).
+    /// - Throws: ``CharRNNError`` when `path` is not a folder, has no `.txt` files, or they hold
+    ///   no names; ``TextInputError`` when a file cannot be read or is not UTF-8; ``ICUError`` when
+    ///   ICU fails on a name.
     public init(path: String, unit: TokenUnit = .grapheme, caseMapping: CaseMapping) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -63,6 +73,10 @@ public struct NamesFolder: Sendable {
 
     /// The names as id sequences with their categories, under a vocabulary (letters it lacks
     /// become its unknown token).
+    ///
+    /// - Parameter vocabulary: the letters' ids; a letter it lacks becomes its unknown token, or
+    ///   id 0 when it has none.
+    /// - Returns: one sequence per name of ``names``, in the same order, with its categories.
     public func encoded(with vocabulary: Vocabulary) -> LabeledSequences {
         let unknown = vocabulary.unknownToken ?? 0
         return LabeledSequences(
@@ -72,6 +86,14 @@ public struct NamesFolder: Sendable {
 
     /// The stratified, seeded split of `names` (this folder's names, encoded) that every name
     /// command uses: the spellings of a group go to the same part.
+    ///
+    /// - Parameters:
+    ///   - names: this folder's names, from ``encoded(with:)``.
+    ///   - fraction: the share of each category's names to hold out; a category of two names
+    ///     or more holds out at least one.
+    ///   - seed: the seed of the shuffle; the same seed gives the same split.
+    /// - Returns: the indices into `names` of the names trained on and of those held out,
+    ///   ascending.
     public func split(_ names: LabeledSequences, heldOut fraction: Double, seed: UInt64) -> (train: [Int], heldOut: [Int]) {
         names.stratifiedSplit(heldOut: fraction, seed: seed, groups: spellingGroups)
     }

@@ -4,11 +4,13 @@ import Foundation
 
 /// One category's probability for a name.
 public struct Prediction: Codable, Equatable, Sendable {
+    /// The category's name, as in ``NamesClassifier/categories``.
     public var category: String
+    /// The probability the classifier gives it, in [0, 1]; a name's predictions sum to 1.
     public var probability: Double
 }
 
-/// A classifier's answer for one name.
+/// A classifier's answer for one name: what ``NamesClassifier/classify(_:)-(String)`` returns.
 public struct ClassifiedName: Sendable {
     /// The name as given.
     public var input: String
@@ -23,15 +25,27 @@ public struct ClassifiedName: Sendable {
 ///
 /// ```swift
 /// let classifier = try NamesClassifier(contentsOf: "Models/names-classifier.safetensors")
-/// let best = try classifier.classify("Schmidt").predictions[0]   // German first
+/// let best = try classifier.classify("Schmidt").predictions[0]   // German, 0.65
 /// ```
+///
+/// Not thread-safe: use one classifier from one thread at a time.
 public final class NamesClassifier {
+    /// The network's weights and shape.
     public let network: RecurrentNetwork
+    /// What the model file says about the model: cell, sizes, tokenizer settings, vocabulary,
+    /// categories and its training record.
     public let metadata: ModelMetadata
+    /// The model's tokenizer and vocabulary.
     public let codec: TextCodec
     /// The category names, in the model's order.
     public var categories: [String] { metadata.categories }
 
+    /// A classifier from a model file's network and metadata.
+    ///
+    /// - Parameter file: a classifier's model file (task `.classifier`).
+    /// - Throws: ``CharRNNError`` when the file holds another kind of model; ``ICUError`` or
+    ///   ``VocabularyError`` when its tokenizer or vocabulary cannot be built
+    ///   (``TextCodec/init(_:)``).
     public init(_ file: ModelFile) throws {
         guard file.metadata.task == .classifier else {
             throw CharRNNError("a \(file.metadata.task.rawValue) model; classifying needs one from train-classifier")
@@ -42,6 +56,11 @@ public final class NamesClassifier {
     }
 
     /// Reads a classifier's model file.
+    ///
+    /// - Parameter path: a `.safetensors` model file written by `charrnn train-classifier` or
+    ///   a ``NamesTrainer`` with task `.classifier`.
+    /// - Throws: ``ModelFileError`` when the file cannot be read or is not a valid model;
+    ///   ``CharRNNError`` when it holds another kind of model.
     public convenience init(contentsOf path: String) throws {
         let file = try ModelFile(contentsOf: path)
         guard file.metadata.task == .classifier else {
@@ -51,6 +70,13 @@ public final class NamesClassifier {
     }
 
     /// The categories of one name (leading and trailing spaces ignored).
+    ///
+    /// - Parameter name: the name, as written (it is brought to NFC and, for a lowercased
+    ///   model, lowercased).
+    /// - Returns: every category with its probability, most probable first.
+    /// - Throws: ``CharRNNError`` when the name is empty, or has letters the model never saw
+    ///   and the model has no unknown token.
+    /// - Complexity: one forward pass of the network, one step per letter.
     public func classify(_ name: String) throws -> ClassifiedName {
         try classify([name])[0].get()
     }
@@ -59,6 +85,9 @@ public final class NamesClassifier {
     /// letters the model never saw when it has no unknown token) gets its error; the others are
     /// answered.
     ///
+    /// - Parameter names: the names, as written (leading and trailing spaces ignored).
+    /// - Returns: one result per name, in the order given: its ``ClassifiedName``, or the
+    ///   error that says why it could not be read.
     /// - Complexity: one forward pass per 64 names, as long as the longest of them.
     public func classify(_ names: [String]) -> [Result<ClassifiedName, CharRNNError>] {
         var results: [Result<ClassifiedName, CharRNNError>] = []
@@ -88,10 +117,22 @@ public final class NamesClassifier {
 
 /// A conditional generator of names (`charrnn train-generator`): names in a category, letter by
 /// letter, each ending by itself.
+///
+/// For the finer settings (top-k, top-p, a length limit), call
+/// ``LanguageModel/generate(seed:options:using:onText:)`` on ``model`` with
+/// ``GenerationOptions/category`` set.
 public final class NamesGenerator {
+    /// The generator as a language model whose every step is conditioned on a category.
     public let model: LanguageModel
+    /// The category names, in the model's order.
     public var categories: [String] { model.metadata.categories }
 
+    /// A name generator from a model file's network and metadata.
+    ///
+    /// - Parameter file: a name generator's model file (task `.conditionalGenerator`).
+    /// - Throws: ``CharRNNError`` when the file holds another kind of model; ``ICUError`` or
+    ///   ``VocabularyError`` when its tokenizer or vocabulary cannot be built
+    ///   (``TextCodec/init(_:)``).
     public init(_ file: ModelFile) throws {
         guard file.metadata.task == .conditionalGenerator else {
             throw CharRNNError("a \(file.metadata.task.rawValue) model; name generation needs one from train-generator")
@@ -100,11 +141,31 @@ public final class NamesGenerator {
     }
 
     /// Reads a name generator's model file.
+    ///
+    /// - Parameter path: a `.safetensors` model file written by `charrnn train-generator` or a
+    ///   ``NamesTrainer`` with task `.conditionalGenerator`.
+    /// - Throws: ``ModelFileError`` when the file cannot be read or is not a valid model;
+    ///   ``CharRNNError`` when it holds another kind of model.
     public convenience init(contentsOf path: String) throws {
         try self.init(try ModelFile(contentsOf: path))
     }
 
     /// `count` names in `category` that begin with `seed`.
+    ///
+    /// Each name ends when the model draws its end token, or 100 letters after the seed.
+    ///
+    /// - Parameters:
+    ///   - category: one of ``categories``.
+    ///   - count: how many names to write, drawn together.
+    ///   - seed: letters that begin every name.
+    ///   - temperature: sharpness, as ``GenerationOptions/temperature``.
+    ///   - rng: the source of randomness; a seeded generator repeats the names.
+    /// - Returns: `count` names, each beginning with `seed`.
+    /// - Throws: ``CharRNNError`` when `category` is not one of ``categories``, `count` is
+    ///   below 1, `temperature` is negative, or a seed letter is unknown to the model and it has
+    ///   no unknown token.
+    /// - Complexity: one network step for the start marker and each seed letter, then one per
+    ///   letter drawn until the longest name ends; all names in the same steps.
     public func names(in category: String, count: Int = 1, seed: String = "", temperature: Float = 0.8,
                       using rng: inout some RandomNumberGenerator) throws -> [String]
     {

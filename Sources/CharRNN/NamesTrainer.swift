@@ -28,24 +28,45 @@ public final class NamesTrainer {
     /// start of a name it is also the start marker.
     public static let endTokenString = "\n"
 
+    /// The settings this run was given.
     public let configuration: TrainingConfiguration
+    /// What the model does: `.classifier` or `.conditionalGenerator`.
     public let task: ModelTask
+    /// The path of the names folder.
     public let folderPath: String
+    /// The names, by category.
     public let folder: NamesFolder
+    /// The reserved tokens first (a generator's end token, ``endTokenString``, then the unknown
+    /// token U+FFFD), then the letters of the names, most frequent first, within `minCount` and
+    /// `maxVocabulary`.
     public let vocabulary: Vocabulary
-    /// Every name, encoded; and the indices of those trained on and held out.
+    /// Every name, encoded with ``vocabulary``, in the order of ``NamesFolder/names``.
     public let names: LabeledSequences
+    /// The indices into ``names`` of the names trained on and of those held out, ascending.
     public let trainIndices: [Int], heldOutIndices: [Int]
+    /// What the loop trains: a ``ClassifierTrainer`` or a ``GeneratorTrainer`` over the names.
     public let objective: any TrainingObjective & ExampleTrainer
+    /// The loop that makes the updates, with its stopping rules and state.
     public let loop: TrainingLoop
     /// The step a resumed run started from (nil: a new run).
     public private(set) var resumedFrom: Int?
     /// The best model's held-out classification report (classifiers).
     public private(set) var bestReport: ClassificationReport?
 
+    /// The network being trained.
     public var network: RecurrentNetwork { objective.network }
 
     /// Reads the folder and builds the network (seeded by `rngSeed`).
+    ///
+    /// - Parameters:
+    ///   - path: a folder of `<Category>.txt` files, one name per line (see ``NamesFolder``).
+    ///   - task: `.classifier` or `.conditionalGenerator`.
+    ///   - configuration: the run's settings, usually from
+    ///     ``TrainingConfiguration/namesClassifier`` or ``TrainingConfiguration/namesGenerator``.
+    /// - Throws: ``CharRNNError`` when `task` is `.languageModel`, a setting is out of range,
+    ///   `validationFraction` is 0, or the folder cannot be used (see
+    ///   ``NamesFolder/init(path:unit:caseMapping:)``); ``TextInputError``, ``ICUError`` or
+    ///   ``VocabularyError`` when a file or the vocabulary cannot be read or built.
     public convenience init(folder path: String, task: ModelTask, configuration: TrainingConfiguration) throws {
         try self.init(folder: path, task: task, configuration: configuration, network: nil)
     }
@@ -143,8 +164,24 @@ public final class NamesTrainer {
     public var bestEpoch: Int? { loop.state.bestStep.map { ($0 + objective.stepsPerEpoch - 1) / objective.stepsPerEpoch } }
 
     /// Trains until a limit, early stopping, divergence or cancellation, writing the best model
-    /// to `out` whenever the held-out loss improves and the latest state to its resume file at
-    /// each validation.
+    /// to `out` whenever the held-out loss improves and the latest state to its resume file
+    /// (`out + ".resume.safetensors"`) at each validation.
+    ///
+    /// Validation runs after every epoch unless ``TrainingConfiguration/validateEvery`` says
+    /// otherwise.
+    ///
+    /// - Parameters:
+    ///   - out: the model file (the best by held-out loss).
+    ///   - cancel: set it to stop after the current update.
+    ///   - events: the loop's events, after the trainer has saved the model they call for.
+    /// - Returns: how the run ended, its steps and seconds, and the best held-out loss (nats per
+    ///   name for a classifier, per letter for a generator).
+    /// - Throws: an error thrown by `events`, which ends the run; ``ModelFileError`` or
+    ///   ``ModelMetadataError`` when the model cannot be written. A loss that is not finite does
+    ///   not throw: the run ends with ``TrainingOutcome/diverged(step:)``.
+    /// - Complexity: per update, a forward and backward pass over a batch of `batchSize`
+    ///   names, as long as the longest of them (split across `threads`); per validation, a
+    ///   forward pass over the held-out names and, when they improved, a file write.
     public func run(out: String, cancel: CancellationToken = CancellationToken(),
                     events: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary
     {

@@ -5,8 +5,14 @@
 public let unknownTokenString = "\u{FFFD}"
 
 /// A text file turned into token ids: read in chunks, normalized, cut and counted in one pass.
+///
+/// Build the vocabulary from the text itself, for a new model
+/// (``init(path:unit:caseMapping:minCount:maxVocabulary:lossy:)``), or read the text with a
+/// model's vocabulary, for evaluating or fine-tuning it (``init(path:model:lossy:)``).
 public struct TextCorpus: Sendable {
+    /// The tokens the ids refer to.
     public var vocabulary: Vocabulary
+    /// The text, one id per token, in order.
     public var ids: [Int32]
     /// Letters outside the vocabulary that became the unknown token, with their counts.
     public var unknown: [(token: String, count: Int)] = []
@@ -14,12 +20,21 @@ public struct TextCorpus: Sendable {
     public var replacements = 0
 
     /// The index of the first held-out token when the last `fraction` is held out (whole
-    /// paragraphs: `validationStart`).
+    /// paragraphs: ``validationStart(tokens:fraction:newline:)``).
+    ///
+    /// - Parameter fraction: the share of the text to hold out, in [0, 1).
+    /// - Returns: the index in ``ids`` of the first held-out token: the first paragraph (after
+    ///   a blank line) past the cut, else the first line past it, else the cut itself;
+    ///   `ids.count` when nothing is held out.
     public func validationStart(fraction: Double) -> Int {
         Training.validationStart(tokens: ids, fraction: fraction, newline: vocabulary.id(of: "\n").map(Int32.init))
     }
 
     /// The training and held-out parts when the last `fraction` is held out.
+    ///
+    /// - Parameter fraction: the share of the text to hold out, in [0, 1).
+    /// - Returns: ``ids`` cut at ``validationStart(fraction:)``: the part before and the part
+    ///   from there on.
     public func split(validationFraction fraction: Double) -> (training: [Int32], validation: [Int32]) {
         let cut = validationStart(fraction: fraction)
         return (Array(ids[..<cut]), Array(ids[cut...]))
@@ -28,6 +43,20 @@ public struct TextCorpus: Sendable {
     /// Reads `path` and builds its vocabulary from its own letters, most frequent first. Letters
     /// seen fewer than `minCount` times, or beyond the `maxVocabulary` most frequent, become an
     /// unknown token (U+FFFD), which is then added to the vocabulary.
+    ///
+    /// - Parameters:
+    ///   - path: a UTF-8 text file, or "-" for standard input. A leading byte order mark is
+    ///     dropped.
+    ///   - unit: what a letter is: a grapheme cluster or an ICU word.
+    ///   - caseMapping: keep the case, or lowercase the text.
+    ///   - minCount: letters seen fewer times become the unknown token (1: keep every letter).
+    ///   - maxVocabulary: at most this many tokens in all, the unknown token included; the
+    ///     rarest letters become the unknown token (nil: no limit).
+    ///   - lossy: replace invalid UTF-8 with U+FFFD (counted in ``replacements``) instead of
+    ///     failing.
+    /// - Throws: ``TextInputError`` when the file cannot be read, is empty, or is not UTF-8 (and
+    ///   `lossy` is false); ``ICUError`` when ICU fails on the text.
+    /// - Complexity: one pass over the file, which is read in chunks of 1 MiB.
     public init(path: String, unit: TokenUnit = .grapheme, caseMapping: CaseMapping = .preserve, minCount: Int = 1,
                 maxVocabulary: Int? = nil, lossy: Bool = false) throws
     {
@@ -53,6 +82,17 @@ public struct TextCorpus: Sendable {
 
     /// Reads `path` with a model's vocabulary and text settings. Letters the vocabulary lacks
     /// become its unknown token; without one, they are an error that lists them.
+    ///
+    /// - Parameters:
+    ///   - path: a UTF-8 text file, or "-" for standard input.
+    ///   - metadata: the model's metadata: its unit, case mapping and vocabulary are used.
+    ///   - lossy: replace invalid UTF-8 with U+FFFD (counted in ``replacements``) instead of
+    ///     failing.
+    /// - Throws: ``CharRNNError`` listing up to 8 missing letters (with their counts and first
+    ///   positions) when the model has no unknown token; ``TextInputError`` when the file cannot
+    ///   be read, is empty, or is not UTF-8; ``ICUError`` or ``VocabularyError`` as for
+    ///   ``TextCodec/init(_:)``.
+    /// - Complexity: one pass over the file, which is read in chunks of 1 MiB.
     public init(path: String, model metadata: ModelMetadata, lossy: Bool = false) throws {
         let vocabulary = try TextCodec(metadata).vocabulary
         let (seen, provisionalIDs, first, replacements) = try Self.read(

@@ -2,18 +2,24 @@
 
 import Foundation
 
-/// How a training run ended, and what it kept.
+/// How a training run ended, and what it kept: what ``TextTrainer/run(out:cancel:events:)`` and
+/// ``NamesTrainer/run(out:cancel:events:)`` return.
 public struct TrainingSummary: Sendable {
+    /// Why the run stopped.
     public var outcome: TrainingOutcome
     /// Updates made in all (resumed runs included).
     public var steps: Int
     /// Seconds of training in all (resumed runs included).
     public var seconds: Double
-    /// The best held-out loss (nats per token) and its step: the model `out` holds.
+    /// The best held-out loss (nats per token; a classifier's, per name): the model `out`
+    /// holds. Nil when nothing was validated.
     public var bestLoss: Double?
+    /// The update after which ``bestLoss`` was measured.
     public var bestStep: Int?
-    /// The last history row with a training loss.
+    /// The training loss of the last history row that has one: the mean over the updates since
+    /// the row before it (nats per token).
     public var lastTrainLoss: Double?
+    /// Tokens (a classifier's: names) per second over the last interval between history rows.
     public var tokensPerSecond: Double
 }
 
@@ -24,16 +30,24 @@ public struct TrainingSummary: Sendable {
 /// and the latest state in `out + ".resume.safetensors"`, from which `init(resuming:…)`
 /// continues so that a stopped and resumed run ends with the same weights as an unbroken one.
 public final class TextTrainer {
+    /// The settings this run was given.
     public let configuration: TrainingConfiguration
     /// The path of the text.
     public let corpusPath: String
+    /// The text as ids, with its vocabulary: its own for a new model, the model's when
+    /// fine-tuning or resuming.
     public let corpus: TextCorpus
+    /// The ids trained on and those held out: the corpus cut at
+    /// ``TextCorpus/validationStart(fraction:)``.
     public let training: [Int32], validation: [Int32]
     /// The share of the text held out (the stored one when resuming).
     public let validationFraction: Double
     /// The model as it will be written (its `training` record is filled in at each save).
     public private(set) var metadata: ModelMetadata
+    /// What the loop trains: the network, its optimizer, the batches (B streams × T steps) and
+    /// the carried hidden state.
     public let objective: LanguageModelTrainer
+    /// The loop that makes the updates, with its stopping rules and state.
     public let loop: TrainingLoop
     /// The step a resumed run started from (nil: a new run).
     public let resumedFrom: Int?
@@ -44,6 +58,17 @@ public final class TextTrainer {
 
     /// A new run from random weights (seeded by `rngSeed`), or from `initFrom`'s weights and
     /// vocabulary (fine-tuning: letters it lacks become its unknown token, or an error).
+    ///
+    /// - Parameters:
+    ///   - path: the text file to train on (UTF-8).
+    ///   - configuration: the run's settings; when fine-tuning, the network and text settings
+    ///     (cell, sizes, unit, case, vocabulary limits) are the model's and these are ignored.
+    ///   - initFrom: a language model's file to start from, or nil for random weights.
+    /// - Throws: ``CharRNNError`` when a setting is out of range, `initFrom` is not a language
+    ///   model, the text has letters the model lacks and it has no unknown token, or the
+    ///   training part of the text is shorter than one batch; ``ModelFileError``,
+    ///   ``TextInputError``, ``ICUError`` or ``VocabularyError`` when a file cannot be read.
+    /// - Complexity: one pass over the text to read it.
     public init(corpus path: String, configuration: TrainingConfiguration, initFrom: String? = nil) throws {
         try configuration.validate()
         self.configuration = configuration
@@ -82,8 +107,22 @@ public final class TextTrainer {
     }
 
     /// Continues the run saved in `resumePath` on the same text. `configuration` is the stored
-    /// one (`TextTrainer.stored(resumePath)`) with only the limits, validation interval and
+    /// one (``storedConfiguration(_:_:)``) with only the limits, validation interval and
     /// patience changed; the batch, sequence length, threads and seed must be the stored ones.
+    ///
+    /// The network, optimizer state, data position, carried hidden state and the loop's state
+    /// come from the file, so the run makes the same updates as one that never stopped.
+    ///
+    /// - Parameters:
+    ///   - resumePath: the resume file, ``resumePath(out:)`` of the run's model file.
+    ///   - path: the text the run was trained on; it must be the same text, token for token.
+    ///   - configuration: the stored configuration, with new limits if wanted.
+    /// - Throws: ``CharRNNError`` when a setting is out of range, the file is missing or its
+    ///   progress is unreadable, the batch size, sequence length or thread count differs from
+    ///   the stored one, the text is not the one trained on, or the optimizer or hidden state do
+    ///   not fit the model; ``ModelFileError`` when the resume file cannot be read;
+    ///   ``TextInputError``, ``ICUError`` or ``VocabularyError`` when the text cannot be read.
+    /// - Complexity: one pass over the text to read and check it.
     public init(resuming resumePath: String, corpus path: String, configuration: TrainingConfiguration) throws {
         try configuration.validate()
         let (file, progress) = try Self.stored(resumePath)
@@ -130,6 +169,12 @@ public final class TextTrainer {
     }
 
     /// What a resume file holds: the model, the optimizer, and the run's progress.
+    ///
+    /// - Parameter resumePath: the resume file, ``resumePath(out:)`` of the run's model file.
+    /// - Returns: the file (model, optimizer state, carried hidden state) and the run's
+    ///   progress (settings, data position, the loop's state).
+    /// - Throws: ``CharRNNError`` when the file does not exist or its progress cannot be
+    ///   decoded; ``ModelFileError`` when it cannot be read or its tensors do not fit its model.
     public static func stored(_ resumePath: String) throws -> (file: ResumeFile, progress: TrainingProgress) {
         guard FileManager.default.fileExists(atPath: resumePath) else {
             throw CharRNNError("\(resumePath) does not exist; run without --resume to start training")
@@ -142,6 +187,12 @@ public final class TextTrainer {
 
     /// The configuration a resume file was started with: its model and settings, and for files
     /// written before the plateau and patience rules, neither (so they resume as they ran).
+    ///
+    /// - Parameters:
+    ///   - file: the resume file, from ``stored(_:)``.
+    ///   - progress: its progress, from ``stored(_:)``.
+    /// - Returns: a configuration to pass to ``init(resuming:corpus:configuration:)``, after
+    ///   changing its limits if wanted. `maxTime` is nil: it counts one run only.
     public static func storedConfiguration(_ file: ResumeFile, _ progress: TrainingProgress) -> TrainingConfiguration {
         let s = progress.settings
         var c = TrainingConfiguration(model: file.model.metadata)
@@ -169,6 +220,9 @@ public final class TextTrainer {
     public var unigramBaseline: Double { unigramEntropy(training, vocabularySize: corpus.vocabulary.count) }
 
     /// Where the latest state goes for `--resume`.
+    ///
+    /// - Parameter out: the run's model file.
+    /// - Returns: `out` followed by `.resume.safetensors`.
     public static func resumePath(out: String) -> String { out + ".resume.safetensors" }
 
     /// Trains until a limit, early stopping, divergence or cancellation, saving the best model
@@ -178,6 +232,13 @@ public final class TextTrainer {
     ///   - out: the model file (the best by validation loss; the latest when nothing is held out).
     ///   - cancel: set it to stop after the current update (the state is saved first).
     ///   - events: the loop's events, after the trainer has saved what they call for.
+    /// - Returns: how the run ended, its steps and seconds in all, and the best held-out loss.
+    /// - Throws: an error thrown by `events`, which ends the run; ``ModelFileError`` when the
+    ///   model or resume file cannot be written. A loss that is not finite does not throw: the
+    ///   run ends with ``TrainingOutcome/diverged(step:)``.
+    /// - Complexity: per update, a forward and backward pass over B streams × T steps (split
+    ///   across `threads`); per validation, a forward pass over the held-out text and two file
+    ///   writes (the model when it improved, and the resume file).
     public func run(out: String, cancel: CancellationToken = CancellationToken(),
                     events: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary
     {

@@ -77,6 +77,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
     /// `charrnn train`'s defaults with a model's network and text settings (cell, sizes, unit,
     /// case): what fine-tuning it keeps.
+    ///
+    /// - Parameter metadata: the model's metadata; its cell, hidden size, layer count, unit and
+    ///   case mapping are copied, everything else keeps `charrnn train`'s default.
     public init(model metadata: ModelMetadata) {
         cell = metadata.cell
         hiddenSize = metadata.hiddenSize
@@ -110,7 +113,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// The thread count to use: `threads`, or every core.
     public var resolvedThreads: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
 
-    /// The numerical settings of the trainers.
+    /// The numerical settings of the trainers (``TrainingSettings``): batch, sequence length,
+    /// optimizer and learning rate, clipping, step decay, threads, seed and dropout.
     public var settings: TrainingSettings {
         var s = TrainingSettings()
         s.batchSize = batchSize
@@ -131,6 +135,14 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     }
 
     /// Checks every value; the error names the option as the command line spells it.
+    ///
+    /// ``TextTrainer`` and ``NamesTrainer`` call it before anything else.
+    ///
+    /// - Throws: ``CharRNNError`` for the first value out of range: a size, count or limit
+    ///   below 1, a negative `patience`, a `maxVocabulary` below 2, a learning rate that is not
+    ///   positive, a decay or plateau factor outside (0, 1], a validation share or dropout
+    ///   outside [0, 1), a `maxTime` that is not positive, a global-norm clip below 0 or a
+    ///   per-value clip that is not positive.
     public func validate() throws {
         let positive: [(String, Int?)] = [
             ("--hidden", hiddenSize), ("--layers", layers), ("--seq-length", sequenceLength), ("--batch-size", batchSize),

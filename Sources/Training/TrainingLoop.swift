@@ -10,9 +10,15 @@ import Darwin
 #endif
 
 /// What the loop trains: a network and its optimizer, one update on the next batch, and a
-/// held-out score. `LanguageModelTrainer`, `ClassifierTrainer` and `GeneratorTrainer` are one.
+/// held-out score. ``LanguageModelTrainer``, ``ClassifierTrainer`` and ``GeneratorTrainer`` are
+/// one.
+///
+/// Conform to it to drive your own objective with a ``TrainingLoop``.
 public protocol TrainingObjective: AnyObject {
+    /// The network whose weights the updates change.
     var network: RecurrentNetwork { get }
+    /// The update rule and its state; its `step` counts the updates made, which the loop reads
+    /// as its own step.
     var optimizer: Optimizer { get }
     /// The learning rate before any decay.
     var baseLearningRate: Float { get }
@@ -22,25 +28,43 @@ public protocol TrainingObjective: AnyObject {
     var stepsPerEpoch: Int { get }
     /// One update on the next batch with the scheduled learning rate times `rateScale`.
     ///
+    /// - Parameter rateScale: the factor the plateau rule puts on the scheduled learning rate
+    ///   (1 until a plateau).
     /// - Returns: the batch's mean loss in nats per token, and how many tokens it scored.
-    /// - Throws: `TrainingError.divergence` when the loss is not finite (nothing was updated).
+    /// - Throws: ``TrainingError/divergence(step:)`` when the loss is not finite (nothing was
+    ///   updated).
+    /// - Complexity: a forward and a backward pass over one batch.
     func trainStep(rateScale: Float) throws(TrainingError) -> (loss: Double, tokens: Int)
     /// The held-out loss of the current weights in nats per token, or nil when nothing is held out.
+    ///
+    /// - Returns: the mean loss over the held-out data, or nil when there is none.
+    /// - Complexity: a forward pass over the held-out data.
     func validationLoss() -> Double?
 }
 
 /// One row of a run's history: the mean training loss since the previous row, the validation
 /// loss when it was measured, the learning rate and the speed.
 public struct HistoryPoint: Codable, Equatable, Sendable {
+    /// The updates made when the row was recorded.
     public var step: Int
     /// Mean training loss over the steps since the previous point, in nats per token (nil when
     /// no step ran since).
     public var trainLoss: Double?
     /// Validation loss at this step, in nats per token, if it was measured.
     public var validationLoss: Double?
+    /// The learning rate of the next update, after step decay and the plateau factor.
     public var learningRate: Float
+    /// Tokens trained on per second since the previous row.
     public var tokensPerSecond: Double
 
+    /// A row with these values.
+    ///
+    /// - Parameters:
+    ///   - step: the updates made so far.
+    ///   - trainLoss: the mean training loss since the previous row, or nil.
+    ///   - validationLoss: the held-out loss at this step, or nil.
+    ///   - learningRate: the learning rate of the next update.
+    ///   - tokensPerSecond: the speed since the previous row.
     public init(step: Int, trainLoss: Double?, validationLoss: Double?, learningRate: Float, tokensPerSecond: Double) {
         self.step = step
         self.trainLoss = trainLoss
@@ -71,6 +95,17 @@ public struct StoppingRules: Codable, Equatable, Sendable {
     /// kept on any decrease.
     public var minimumImprovement: Double
 
+    /// Rules with these limits; by default none, so a run goes on until it is cancelled or
+    /// diverges.
+    ///
+    /// - Parameters:
+    ///   - steps: updates in all, counting those before a resume (nil: no limit).
+    ///   - epochs: passes over the training data in all (nil: no limit).
+    ///   - maxTime: seconds of training in this run (nil: no limit).
+    ///   - patience: validations in a row without improvement that stop the run (0: never).
+    ///   - plateauFactor: the learning rate's factor after a validation without improvement
+    ///     (1: never lowered).
+    ///   - validateEvery: updates between validations; values below 1 count as 1.
     public init(steps: Int? = nil, epochs: Int? = nil, maxTime: Double? = nil, patience: Int = 0,
                 plateauFactor: Float = 1, minimumImprovement: Double = 0, validateEvery: Int)
     {
@@ -87,9 +122,12 @@ public struct StoppingRules: Codable, Equatable, Sendable {
 /// What the loop has learnt so far, kept in a resume file so that a resumed run decides exactly
 /// as an unbroken one.
 public struct LoopState: Codable, Equatable, Sendable {
+    /// One row per scheduled validation, and one when a run stops with updates since the last
+    /// row; oldest first.
     public var history: [HistoryPoint] = []
     /// The lowest held-out loss seen (nats per token) and its step: the model `--out` holds.
     public var bestLoss: Double?
+    /// The update after which ``bestLoss`` was measured.
     public var bestStep: Int?
     /// The lowest loss among the scheduled validations (those every `validateEvery` updates)
     /// that counted as better, which alone drive the plateau and patience rules, so that an extra validation at a
@@ -102,6 +140,7 @@ public struct LoopState: Codable, Equatable, Sendable {
     /// Seconds spent training in earlier runs.
     public var seconds = 0.0
 
+    /// The state of a new run: no history, no best, learning rate factor 1.
     public init() {}
 }
 
@@ -147,11 +186,17 @@ public enum TrainingOutcome: Equatable, Sendable {
 public final class CancellationToken: Sendable {
     private let code = Atomic<Int32>(0)
 
+    /// A token that is not set.
     public init() {}
 
     /// Asks the run to stop; `code` (non-zero) says why (the CLI stores the signal number).
+    ///
+    /// The run stops before its next update; a token once set stays set.
+    ///
+    /// - Parameter code: why the run is stopped, read back by ``reason``; 0 counts as 1.
     public func cancel(code: Int32 = 1) { self.code.store(code == 0 ? 1 : code, ordering: .relaxed) }
 
+    /// Whether ``cancel(code:)`` has been called.
     public var isCancelled: Bool { code.load(ordering: .relaxed) != 0 }
     /// The code given to `cancel`, or 0.
     public var reason: Int32 { code.load(ordering: .relaxed) }
@@ -161,11 +206,20 @@ public final class CancellationToken: Sendable {
 /// keeps the best held-out loss, lowers the learning rate on a plateau, stops early after
 /// `patience` validations without improvement, at `maxTime`, or when cancelled.
 public final class TrainingLoop {
+    /// What the loop trains.
     public let objective: any TrainingObjective
+    /// When the run stops and how validation steers it; may be changed between runs.
     public var rules: StoppingRules
+    /// What the loop has learnt so far: history, best loss, plateau factor, seconds.
     public private(set) var state: LoopState
     private var pendingLoss = 0.0, pendingSteps = 0
 
+    /// A loop over `objective`, new or resumed.
+    ///
+    /// - Parameters:
+    ///   - objective: what to train.
+    ///   - rules: when to stop and how to validate.
+    ///   - state: a resumed run's state (from its resume file), or a new one.
     public init(objective: any TrainingObjective, rules: StoppingRules, state: LoopState = LoopState()) {
         self.objective = objective
         self.rules = rules
@@ -197,6 +251,21 @@ public final class TrainingLoop {
 
     /// Runs until a limit, early stopping, divergence or cancellation. `events` may throw (a
     /// failed save) to end the run with that error.
+    ///
+    /// Before each update the loop checks, in this order, the step and epoch limits, the token
+    /// and the time limit. After every `validateEvery` updates it validates, records a history
+    /// row, and applies the patience and plateau rules. When it stops, except by divergence, it
+    /// validates and records once more if updates ran since the last row.
+    ///
+    /// - Parameters:
+    ///   - cancel: set it (from any thread) to stop before the next update.
+    ///   - events: called with each ``TrainingEvent`` as it happens, on the calling thread.
+    /// - Returns: why the run stopped.
+    /// - Throws: an error thrown by `events`, or a ``TrainingError`` from the objective other than
+    ///   a divergence. A divergence is not thrown: the run returns
+    ///   ``TrainingOutcome/diverged(step:)``.
+    /// - Complexity: one ``TrainingObjective/trainStep(rateScale:)`` per update, and one
+    ///   ``TrainingObjective/validationLoss()`` per validation.
     public func run(cancel: CancellationToken = CancellationToken(), events: (TrainingEvent) throws -> Void) throws
         -> TrainingOutcome
     {
