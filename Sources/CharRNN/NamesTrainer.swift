@@ -71,23 +71,20 @@ public final class NamesTrainer {
         try self.init(folder: path, task: task, configuration: configuration, network: nil)
     }
 
-    /// Continues the run saved in `resumePath` on the same folder. `configuration` is the stored
-    /// one (`NamesTrainer.storedConfiguration`) with only its limits changed (steps, epochs,
-    /// time, patience, plateau factor, minimum improvement), the learning rate or the interval
-    /// between validations.
-    public convenience init(resuming resumePath: String, folder path: String, configuration: TrainingConfiguration) throws {
+    /// Continues the run saved in `resumePath` on the same folder.
+    ///
+    /// - Parameters:
+    ///   - resumePath: the resume file (`out + ".resume.safetensors"` of the run's model file).
+    ///   - path: the folder the run was trained on; it must hold the same names.
+    ///   - configuration: the stored configuration (``storedConfiguration(_:)``) with new limits,
+    ///     validation interval or learning rate; nil: the stored one as it is.
+    /// - Throws: ``CharRNNError`` when the file is not a names run's, the configuration changes
+    ///   more than ``TrainingConfiguration/checkResumable(from:file:)`` allows, or the folder is
+    ///   not the one trained on.
+    public convenience init(resuming resumePath: String, folder path: String, configuration: TrainingConfiguration? = nil) throws {
         let (file, progress) = try Self.stored(resumePath)
-        var limitsOnly = configuration
-        (limitsOnly.steps, limitsOnly.epochs, limitsOnly.maxTime) = (progress.configuration.steps, progress.configuration.epochs,
-                                                                    progress.configuration.maxTime)
-        (limitsOnly.patience, limitsOnly.plateauFactor) = (progress.configuration.patience, progress.configuration.plateauFactor)
-        limitsOnly.minimumImprovement = progress.configuration.minimumImprovement
-        (limitsOnly.learningRate, limitsOnly.validateEvery) = (progress.configuration.learningRate,
-                                                               progress.configuration.validateEvery)
-        guard limitsOnly == progress.configuration else {
-            throw CharRNNError("\(resumePath): only the limits may change when resuming (steps, epochs, time, patience, "
-                + "plateau); start over to change the rest")
-        }
+        let configuration = configuration ?? progress.configuration
+        try configuration.checkResumable(from: progress.configuration, file: resumePath)
         try self.init(folder: path, task: progress.task, configuration: configuration, network: file.model.network)
         guard names.count == progress.names, Self.hash(names) == progress.dataHash else {
             throw CharRNNError("\(path) is not the folder \(resumePath) was trained on; give the same --data, or start over "
@@ -148,7 +145,7 @@ public final class NamesTrainer {
         }
     }
 
-    /// The configuration and task a names run's resume file was started with.
+    /// The configuration a names run's resume file was started with, and its task.
     public static func storedConfiguration(_ resumePath: String) throws -> (configuration: TrainingConfiguration, task: ModelTask) {
         let progress = try stored(resumePath).progress
         return (progress.configuration, progress.task)

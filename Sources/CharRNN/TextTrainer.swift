@@ -106,9 +106,7 @@ public final class TextTrainer {
         record = Self.record(configuration, corpus: path, initFrom: initFrom)
     }
 
-    /// Continues the run saved in `resumePath` on the same text. `configuration` is the stored
-    /// one (``storedConfiguration(_:_:)``) with only the limits, validation interval and
-    /// patience changed; the batch, sequence length, threads and seed must be the stored ones.
+    /// Continues the run saved in `resumePath` on the same text.
     ///
     /// The network, optimizer state, data position, carried hidden state and the loop's state
     /// come from the file, so the run makes the same updates as one that never stopped.
@@ -116,22 +114,20 @@ public final class TextTrainer {
     /// - Parameters:
     ///   - resumePath: the resume file, ``resumePath(out:)`` of the run's model file.
     ///   - path: the text the run was trained on; it must be the same text, token for token.
-    ///   - configuration: the stored configuration, with new limits if wanted.
-    /// - Throws: ``CharRNNError`` when a setting is out of range, the file is missing or its
-    ///   progress is unreadable, the batch size, sequence length or thread count differs from
-    ///   the stored one, the text is not the one trained on, or the optimizer or hidden state do
-    ///   not fit the model; ``ModelFileError`` when the resume file cannot be read;
-    ///   ``TextInputError``, ``ICUError`` or ``VocabularyError`` when the text cannot be read.
+    ///   - configuration: the stored configuration (``storedConfiguration(_:)``) with new limits,
+    ///     validation interval or learning rate; nil: the stored one as it is.
+    /// - Throws: ``CharRNNError`` when the file is missing or its progress is unreadable, the
+    ///   configuration changes more than ``TrainingConfiguration/checkResumable(from:file:)``
+    ///   allows, the text is not the one trained on, or the optimizer or hidden state do not fit
+    ///   the model; ``ModelFileError`` when the resume file cannot be read; ``TextInputError``,
+    ///   ``ICUError`` or ``VocabularyError`` when the text cannot be read.
     /// - Complexity: one pass over the text to read and check it.
-    public init(resuming resumePath: String, corpus path: String, configuration: TrainingConfiguration) throws {
-        try configuration.validate()
+    public init(resuming resumePath: String, corpus path: String, configuration: TrainingConfiguration? = nil) throws {
         let (file, progress) = try Self.stored(resumePath)
-        let stored = progress.settings
-        for (name, given, was) in [("--batch-size", configuration.batchSize, stored.batchSize),
-                                   ("--seq-length", configuration.sequenceLength, stored.sequenceLength),
-                                   ("--threads", configuration.resolvedThreads, stored.threads)] where given != was {
-            throw CharRNNError("\(resumePath) was trained with \(name) \(was); drop \(name) to resume, or start over")
-        }
+        let stored = Self.storedConfiguration(file, progress)
+        let configuration = configuration ?? stored
+        try configuration.validate()
+        try configuration.checkResumable(from: stored, file: resumePath)
         self.configuration = configuration
         corpusPath = path
         corpus = try TextCorpus(path: path, model: file.model.metadata)
@@ -169,13 +165,7 @@ public final class TextTrainer {
     }
 
     /// What a resume file holds: the model, the optimizer, and the run's progress.
-    ///
-    /// - Parameter resumePath: the resume file, ``resumePath(out:)`` of the run's model file.
-    /// - Returns: the file (model, optimizer state, carried hidden state) and the run's
-    ///   progress (settings, data position, the loop's state).
-    /// - Throws: ``CharRNNError`` when the file does not exist or its progress cannot be
-    ///   decoded; ``ModelFileError`` when it cannot be read or its tensors do not fit its model.
-    public static func stored(_ resumePath: String) throws -> (file: ResumeFile, progress: TrainingProgress) {
+    static func stored(_ resumePath: String) throws -> (file: ResumeFile, progress: TrainingProgress) {
         guard FileManager.default.fileExists(atPath: resumePath) else {
             throw CharRNNError("\(resumePath) does not exist; run without --resume to start training")
         }
@@ -185,15 +175,21 @@ public final class TextTrainer {
         }
     }
 
-    /// The configuration a resume file was started with: its model and settings, and for files
-    /// written before the plateau and patience rules, neither (so they resume as they ran).
+    /// The configuration the run in a resume file was started with: its model and settings
+    /// (for files written before the plateau and patience rules, neither, so that they resume as
+    /// they ran). `maxTime` is nil: it counts one run only.
     ///
-    /// - Parameters:
-    ///   - file: the resume file, from ``stored(_:)``.
-    ///   - progress: its progress, from ``stored(_:)``.
-    /// - Returns: a configuration to pass to ``init(resuming:corpus:configuration:)``, after
-    ///   changing its limits if wanted. `maxTime` is nil: it counts one run only.
-    public static func storedConfiguration(_ file: ResumeFile, _ progress: TrainingProgress) -> TrainingConfiguration {
+    /// - Parameter resumePath: the resume file, ``resumePath(out:)`` of the run's model file.
+    /// - Returns: a configuration to change the limits of and pass to
+    ///   ``init(resuming:corpus:configuration:)``.
+    /// - Throws: ``CharRNNError`` when the file does not exist or its progress cannot be
+    ///   decoded; ``ModelFileError`` when it cannot be read or its tensors do not fit its model.
+    public static func storedConfiguration(_ resumePath: String) throws -> TrainingConfiguration {
+        let (file, progress) = try stored(resumePath)
+        return storedConfiguration(file, progress)
+    }
+
+    static func storedConfiguration(_ file: ResumeFile, _ progress: TrainingProgress) -> TrainingConfiguration {
         let s = progress.settings
         var c = TrainingConfiguration(model: file.model.metadata)
         c.validationFraction = progress.validationFraction

@@ -134,6 +134,24 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
                       minimumImprovement: minimumImprovement, validateEvery: every)
     }
 
+    /// Checks that a resumed run changes only what may change between runs: the limits (steps,
+    /// epochs, time, patience, plateau factor, minimum improvement), the validation interval and
+    /// the learning rate and its step decay.
+    ///
+    /// - Throws: ``CharRNNError`` naming the first other setting that differs from `stored`.
+    public func checkResumable(from stored: TrainingConfiguration, file: String) throws {
+        var same = self
+        (same.steps, same.epochs, same.maxTime) = (stored.steps, stored.epochs, stored.maxTime)
+        (same.patience, same.plateauFactor, same.minimumImprovement) = (stored.patience, stored.plateauFactor,
+                                                                         stored.minimumImprovement)
+        (same.validateEvery, same.learningRate, same.stepDecay) = (stored.validateEvery, stored.learningRate, stored.stepDecay)
+        guard same != stored else { return }
+        let given = Mirror(reflecting: same).children, was = Mirror(reflecting: stored).children
+        let name = zip(given, was).first { "\($0.value)" != "\($1.value)" }.flatMap(\.0.label) ?? "a setting"
+        throw CharRNNError("\(file) was trained with another \(name); a resumed run may change only its limits, "
+            + "validation interval and learning rate")
+    }
+
     /// Checks every value; the error names the option as the command line spells it.
     ///
     /// ``TextTrainer`` and ``NamesTrainer`` call it before anything else.

@@ -174,8 +174,7 @@ struct Train: ParsableCommand {
 
     private func resumedTrainer() throws -> TextTrainer {
         let path = TextTrainer.resumePath(out: options.out)
-        let (file, progress) = try TextTrainer.stored(path)
-        let stored = TextTrainer.storedConfiguration(file, progress)
+        let stored = try TextTrainer.storedConfiguration(path)
         try refuseChanges(against: stored, source: path)
         // What may change on resume: the limits, validation, patience and plateau, the rate.
         var c = try options.resumed(stored, source: path)

@@ -96,9 +96,10 @@ struct LibraryTests {
         #expect(FileManager.default.fileExists(atPath: out) && FileManager.default.fileExists(atPath: out + ".resume.safetensors"))
 
         let resumePath = TextTrainer.resumePath(out: out)
-        let (file, progress) = try TextTrainer.stored(resumePath)
-        let resumed = try TextTrainer(resuming: resumePath, corpus: corpus.path,
-                                      configuration: TextTrainer.storedConfiguration(file, progress))
+        var changed = try TextTrainer.storedConfiguration(resumePath)
+        changed.hiddenSize = 9
+        #expect(throws: CharRNNError.self) { try TextTrainer(resuming: resumePath, corpus: corpus.path, configuration: changed) }
+        let resumed = try TextTrainer(resuming: resumePath, corpus: corpus.path)
         #expect(resumed.resumedFrom == 5)
         let rest = try resumed.run(out: out)
         #expect(rest.outcome == .finished && rest.steps == 12)
