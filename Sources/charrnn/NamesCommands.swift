@@ -14,7 +14,9 @@ private func trainNames(task: ModelTask, data: String, options: TrainingOptions,
     if options.resume {
         let (stored, storedTask) = try NamesTrainer.storedConfiguration(resumePath)
         guard storedTask == task else { throw CommandError("\(resumePath) is a \(storedTask.rawValue) run; resume it with its own command") }
-        trainer = try NamesTrainer(resuming: resumePath, folder: data, configuration: try options.resumed(stored, source: resumePath))
+        var c = try options.resumed(stored, source: resumePath)
+        configure(&c)  // the command's own options: the library refuses any that differ from the stored ones
+        trainer = try NamesTrainer(resuming: resumePath, folder: data, configuration: c)
         printNote("resuming from \(resumePath) at step \(trainer.resumedFrom ?? 0)")
     } else {
         var c = task == .classifier ? TrainingConfiguration.namesClassifier : .namesGenerator
@@ -91,11 +93,15 @@ struct TrainClassifier: ParsableCommand {
 
     @OptionGroup var options: TrainingOptions
 
-    @Option(help: "Class balance: none, sqrt (loss weights 1/√size) or weights (1/size: each category counts the same).")
-    var balance = TrainingConfiguration.namesClassifier.balance
+    @Option(help: """
+        Class balance: none, sqrt (loss weights 1/√size) or weights (1/size: each category counts the same) \
+        (default: \(TrainingConfiguration.namesClassifier.balance.rawValue)).
+        """)
+    var balance: ClassBalance?
 
-    @Option(name: .customLong("case"), help: "lower or preserve letter case.")
-    var caseMapping = TrainingConfiguration.namesClassifier.caseMapping
+    @Option(name: .customLong("case"),
+            help: "lower or preserve letter case (default: \(TrainingConfiguration.namesClassifier.caseMapping.rawValue)).")
+    var caseMapping: CaseMapping?
 
     @Option(help: "Draw the held-out confusion matrix (rows normalised) to this SVG file.")
     var plot: String?
@@ -109,8 +115,8 @@ struct TrainClassifier: ParsableCommand {
 
     func run() throws {
         let trainer = try trainNames(task: .classifier, data: data, options: options) { c in
-            c.balance = balance
-            c.caseMapping = caseMapping
+            if let balance { c.balance = balance }
+            if let caseMapping { c.caseMapping = caseMapping }
             if let deprecatedDecay {
                 printNote("--lr-decay is now --lr-plateau for the name commands (--lr-decay is train's step decay)")
                 c.plateauFactor = deprecatedDecay
