@@ -35,3 +35,7 @@ public struct CharRNNError: Error, CustomStringConvertible, Sendable, Equatable 
     /// - Parameter description: the message, one line.
     public init(_ description: String) { self.description = description }
 }
+
+/// Where a training run keeps its latest state for a resume, beside its model file `out`:
+/// `out + ".resume.safetensors"`.
+public func resumeFilePath(out: String) -> String { out + ".resume.safetensors" }

@@ -10,7 +10,6 @@ struct NamesProgress: Codable {
     var names: Int
     var dataHash: UInt64
     var order: ExampleOrder
-    var rules: StoppingRules
     var loop: LoopState
     /// The best model's held-out report (classifiers).
     var bestReport: ClassificationReport?
@@ -113,6 +112,10 @@ public final class NamesTrainer {
         names = folder.encoded(with: vocabulary)
         (trainIndices, heldOutIndices) = folder.split(names, heldOut: configuration.validationFraction,
                                                       seed: configuration.rngSeed)
+        guard !heldOutIndices.isEmpty else {
+            throw CharRNNError("\(path): no name is held out (each category needs two names or more); raise --val-fraction "
+                + "or add names")
+        }
         let train = names.subset(trainIndices), held = names.subset(heldOutIndices)
         let c = folder.categories.count, v = vocabulary.count
         let shape = NetworkShape(inputSize: task == .classifier ? v : c + v, hiddenSize: configuration.hiddenSize,
@@ -151,9 +154,6 @@ public final class NamesTrainer {
         return (progress.configuration, progress.task)
     }
 
-    /// The held-out names.
-    public var heldOut: LabeledSequences { names.subset(heldOutIndices) }
-
     /// The latest held-out classification report (classifiers).
     public var latestReport: ClassificationReport? { (objective as? ClassifierTrainer)?.lastReport }
 
@@ -182,7 +182,7 @@ public final class NamesTrainer {
     public func run(out: String, cancel: CancellationToken = CancellationToken(),
                     events: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary
     {
-        let resumePath = TextTrainer.resumePath(out: out)
+        let resumePath = resumeFilePath(out: out)
         let outcome = try loop.run(cancel: cancel) { event in
             switch event {
             case .validated(let step, let loss, true):
@@ -225,8 +225,10 @@ public final class NamesTrainer {
     }
 
     private func saveResume(to path: String) throws {
-        let progress = NamesProgress(task: task, configuration: configuration, names: names.count, dataHash: Self.hash(names),
-                                     order: objective.exampleOrder, rules: loop.rules, loop: loop.state, bestReport: bestReport)
+        var stored = configuration
+        stored.threads = configuration.resolvedThreads  // the weights depend on it: a resume keeps it
+        let progress = NamesProgress(task: task, configuration: stored, names: names.count, dataHash: Self.hash(names),
+                                     order: objective.exampleOrder, loop: loop.state, bestReport: bestReport)
         let json = String(decoding: try JSONEncoder().encode(progress), as: UTF8.self)
         try ResumeFile(model: try model(heldOutLoss: nil, step: loop.step), optimizerStep: objective.optimizer.step,
                        optimizerFirst: objective.optimizer.first.array, optimizerSecond: objective.optimizer.second.array,

@@ -71,7 +71,7 @@ public final class TextTrainer {
     /// - Complexity: one pass over the text to read it.
     public init(corpus path: String, configuration: TrainingConfiguration, initFrom: String? = nil) throws {
         try configuration.validate()
-        self.configuration = configuration
+        var configuration = configuration
         corpusPath = path
         var network: RecurrentNetwork
         if let initFrom {
@@ -79,6 +79,10 @@ public final class TextTrainer {
             guard model.metadata.task == .languageModel else {
                 throw CharRNNError("\(initFrom): a \(model.metadata.task.rawValue) model; fine-tuning needs a language model")
             }
+            // The model brings its network and its text settings.
+            let m = TrainingConfiguration(model: model.metadata)
+            (configuration.cell, configuration.hiddenSize, configuration.layers) = (m.cell, m.hiddenSize, m.layers)
+            (configuration.unit, configuration.caseMapping) = (m.unit, m.caseMapping)
             corpus = try TextCorpus(path: path, model: model.metadata)
             network = model.network
             metadata = model.metadata
@@ -95,10 +99,15 @@ public final class TextTrainer {
                 numLayers: configuration.layers, unit: configuration.unit, caseMapping: configuration.caseMapping,
                 vocab: corpus.vocabulary.tokens, unknownToken: corpus.vocabulary.unknownToken)
         }
+        self.configuration = configuration
         validationFraction = configuration.validationFraction
         (training, validation) = corpus.split(validationFraction: validationFraction)
         objective = LanguageModelTrainer(network: network, settings: configuration.settings,
                                          batcher: try Self.batcher(training, configuration, path))
+        if validation.count < 2 && configuration.steps == nil && configuration.epochs == nil && configuration.maxTime == nil {
+            throw CharRNNError("nothing of \(path) is held out, so nothing says when to stop: give --steps, --epochs or "
+                + "--max-time, or a --val-fraction above 0")
+        }
         objective.validation = validation
         let every = configuration.validateEvery ?? Self.defaultValidateEvery(configuration, stepsPerEpoch: objective.stepsPerEpoch)
         loop = TrainingLoop(objective: objective, rules: configuration.rules(validatingEvery: every))
@@ -112,7 +121,7 @@ public final class TextTrainer {
     /// come from the file, so the run makes the same updates as one that never stopped.
     ///
     /// - Parameters:
-    ///   - resumePath: the resume file, ``resumePath(out:)`` of the run's model file.
+    ///   - resumePath: the resume file, ``resumeFilePath(out:)`` of the run's model file.
     ///   - path: the text the run was trained on; it must be the same text, token for token.
     ///   - configuration: the stored configuration (``storedConfiguration(_:)``) with new limits,
     ///     validation interval or learning rate; nil: the stored one as it is.
@@ -125,7 +134,9 @@ public final class TextTrainer {
     public init(resuming resumePath: String, corpus path: String, configuration: TrainingConfiguration? = nil) throws {
         let (file, progress) = try Self.stored(resumePath)
         let stored = Self.storedConfiguration(file, progress)
-        let configuration = configuration ?? stored
+        var configuration = configuration ?? stored
+        // The vocabulary comes from the model: the settings that built it do not matter now.
+        (configuration.minCount, configuration.maxVocabulary) = (stored.minCount, stored.maxVocabulary)
         try configuration.validate()
         try configuration.checkResumable(from: stored, file: resumePath)
         self.configuration = configuration
@@ -179,7 +190,7 @@ public final class TextTrainer {
     /// (for files written before the plateau and patience rules, neither, so that they resume as
     /// they ran). `maxTime` is nil: it counts one run only.
     ///
-    /// - Parameter resumePath: the resume file, ``resumePath(out:)`` of the run's model file.
+    /// - Parameter resumePath: the resume file, ``resumeFilePath(out:)`` of the run's model file.
     /// - Returns: a configuration to change the limits of and pass to
     ///   ``init(resuming:corpus:configuration:)``.
     /// - Throws: ``CharRNNError`` when the file does not exist or its progress cannot be
@@ -215,12 +226,6 @@ public final class TextTrainer {
     /// model that knows only how common each letter is. A trained model should be well below.
     public var unigramBaseline: Double { unigramEntropy(training, vocabularySize: corpus.vocabulary.count) }
 
-    /// Where the latest state goes for `--resume`.
-    ///
-    /// - Parameter out: the run's model file.
-    /// - Returns: `out` followed by `.resume.safetensors`.
-    public static func resumePath(out: String) -> String { out + ".resume.safetensors" }
-
     /// Trains until a limit, early stopping, divergence or cancellation, saving the best model
     /// to `out` and the latest state to its resume file at each validation.
     ///
@@ -238,7 +243,7 @@ public final class TextTrainer {
     public func run(out: String, cancel: CancellationToken = CancellationToken(),
                     events: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary
     {
-        let resumePath = Self.resumePath(out: out)
+        let resumePath = resumeFilePath(out: out)
         let outcome = try loop.run(cancel: cancel) { event in
             switch event {
             case .validated(_, _, let improved):
@@ -284,7 +289,7 @@ public final class TextTrainer {
         let progress = TrainingProgress(
             settings: objective.settings, corpusTokens: corpus.ids.count, corpusHash: fingerprint(corpus.ids),
             validationFraction: validationFraction, position: objective.batcher.position, epoch: objective.batcher.epoch,
-            bestValidation: state.bestLoss, bestStep: state.bestStep, history: state.history, seconds: loop.elapsed,
+            bestValidation: state.bestLoss, bestStep: state.bestStep, history: [], seconds: loop.elapsed,
             validateEvery: loop.rules.validateEvery, rules: loop.rules, loop: state)
         let json = String(decoding: try JSONEncoder().encode(progress), as: UTF8.self)
         try ResumeFile(model: ModelFile(network: network, metadata: metadata), optimizerStep: objective.optimizer.step,

@@ -135,13 +135,14 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     }
 
     /// Checks that a resumed run changes only what may change between runs: the limits (steps,
-    /// epochs, time, patience, plateau factor, minimum improvement), the validation interval and
-    /// the learning rate and its step decay.
+    /// epochs, time, patience, plateau factor, minimum improvement), the validation interval,
+    /// the learning rate and its step decay, and the gradient clipping.
     ///
     /// - Throws: ``CharRNNError`` naming the first other setting that differs from `stored`.
     public func checkResumable(from stored: TrainingConfiguration, file: String) throws {
-        var same = self
-        (same.steps, same.epochs, same.maxTime) = (stored.steps, stored.epochs, stored.maxTime)
+        var same = self, stored = stored
+        (same.threads, stored.threads) = (resolvedThreads, stored.resolvedThreads)
+        (same.clipping, same.steps, same.epochs, same.maxTime) = (stored.clipping, stored.steps, stored.epochs, stored.maxTime)
         (same.patience, same.plateauFactor, same.minimumImprovement) = (stored.patience, stored.plateauFactor,
                                                                          stored.minimumImprovement)
         (same.validateEvery, same.learningRate, same.stepDecay) = (stored.validateEvery, stored.learningRate, stored.stepDecay)
@@ -149,7 +150,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         let given = Mirror(reflecting: same).children, was = Mirror(reflecting: stored).children
         let name = zip(given, was).first { "\($0.value)" != "\($1.value)" }.flatMap(\.0.label) ?? "a setting"
         throw CharRNNError("\(file) was trained with another \(name); a resumed run may change only its limits, "
-            + "validation interval and learning rate")
+            + "validation interval, learning rate and clipping")
     }
 
     /// Checks every value; the error names the option as the command line spells it.

@@ -1,7 +1,7 @@
 // MARK: - A seedable random number generator
 
 /// xoshiro256** (Blackman and Vigna): fast, 256 bits of state, and seedable, so that a fixed
-/// `--seed` reproduces a run bit for bit. The state is `Codable` so training can resume it.
+/// `--rng-seed` reproduces a run bit for bit. The state is `Codable` so training can resume it.
 public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendable {
     /// The four state words.
     public private(set) var state: [UInt64]

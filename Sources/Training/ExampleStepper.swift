@@ -141,7 +141,6 @@ public class ExampleTrainer {
         scoring = WorkspaceCache(shape: network.shape)
     }
 
-    public var baseLearningRate: Float { settings.optimizer.learningRate }
     public var scheduledLearningRate: Float { settings.schedule.rate(settings.optimizer.learningRate, step: step) }
 
     public var optimizer: Optimizer { stepper.optimizer }

@@ -99,7 +99,6 @@ public final class LanguageModelTrainer: TrainingObjective {
     /// Updates made so far.
     public var step: Int { optimizer.step }
     public var stepsPerEpoch: Int { batcher.batchesPerEpoch }
-    public var baseLearningRate: Float { settings.optimizer.learningRate }
     public var scheduledLearningRate: Float { settings.schedule.rate(settings.optimizer.learningRate, step: optimizer.step) }
 
     /// One training step on the next batch at the scheduled learning rate; returns the batch's

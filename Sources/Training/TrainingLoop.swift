@@ -20,8 +20,6 @@ public protocol TrainingObjective: AnyObject {
     /// The update rule and its state; its `step` counts the updates made, which the loop reads
     /// as its own step.
     var optimizer: Optimizer { get }
-    /// The learning rate before any decay.
-    var baseLearningRate: Float { get }
     /// The scheduled learning rate (step decay) for the next update, before the plateau factor.
     var scheduledLearningRate: Float { get }
     /// Updates per pass over the training data.
@@ -137,7 +135,7 @@ public struct LoopState: Codable, Equatable, Sendable {
     public var stalled = 0
     /// The factor the plateau rule has put on the learning rate.
     public var rateScale: Float = 1
-    /// Seconds spent training in earlier runs.
+    /// Seconds spent training, earlier runs included (current while a run goes on).
     public var seconds = 0.0
 
     /// The state of a new run: no history, no best, learning rate factor 1.
@@ -242,9 +240,8 @@ public final class TrainingLoop {
     /// The learning rate of the next update.
     public var learningRate: Float { state.rateScale * objective.scheduledLearningRate }
 
-    /// Seconds spent training, earlier runs included, as of the last call of `run` returning
-    /// or the last event.
-    public private(set) var elapsed = 0.0
+    /// Seconds spent training, earlier runs included (kept current while the loop runs).
+    public var elapsed: Double { state.seconds }
 
     /// Continues from a saved state (a resume file's).
     public func restore(_ state: LoopState) { self.state = state }
@@ -269,14 +266,16 @@ public final class TrainingLoop {
     public func run(cancel: CancellationToken = CancellationToken(), events: (TrainingEvent) throws -> Void) throws
         -> TrainingOutcome
     {
-        let started = monotonicSeconds()
+        let started = monotonicSeconds(), before = state.seconds
         var intervalStart = started, intervalTokens = 0
-        let limit = stepLimit ?? Int.max
-        let outcome: TrainingOutcome
-        defer { state.seconds += monotonicSeconds() - started }
+        let limit = stepLimit ?? Int.max, every = max(1, rules.validateEvery)
+        // The time spent so far, earlier runs included, kept current for every event (a resume
+        // file written from an event holds it).
+        func tick() { state.seconds = before + monotonicSeconds() - started }
         func rate() -> Double { Double(intervalTokens) / max(monotonicSeconds() - intervalStart, 1e-9) }
-        loop: while true {
-            elapsed = state.seconds + monotonicSeconds() - started
+        let outcome: TrainingOutcome
+        while true {
+            tick()
             if step >= limit { outcome = .finished; break }
             if cancel.isCancelled { outcome = .cancelled; break }
             if let maxTime = rules.maxTime, monotonicSeconds() - started >= maxTime { outcome = .timeLimit; break }
@@ -288,47 +287,61 @@ public final class TrainingLoop {
             pendingLoss += result.loss
             pendingSteps += 1
             intervalTokens += result.tokens
+            tick()
             try events(.step(step: step, loss: result.loss, tokensPerSecond: rate()))
-            guard step % rules.validateEvery == 0 else { continue }
-            let loss = try record(events: events, rate: rate())
+            guard step % every == 0 else { continue }
+            let stop = try record(events: events, rate: rate(), scheduled: true, limit: limit)
             intervalStart = monotonicSeconds()
             intervalTokens = 0
-            guard let loss else { continue }
-            if state.scheduledBest.map({ loss < $0 * (1 - rules.minimumImprovement) }) ?? true {
-                state.scheduledBest = loss
-                state.stalled = 0
-                continue
-            }
-            state.stalled += 1
-            if rules.patience > 0 && state.stalled >= rules.patience { outcome = .earlyStop; break loop }
-            if rules.plateauFactor < 1 && step < limit {
-                state.rateScale *= rules.plateauFactor
-                try events(.plateau(step: step, learningRate: learningRate))
-            }
+            if stop { outcome = .earlyStop; break }
         }
-        if pendingSteps > 0 || state.history.last?.step != step { _ = try record(events: events, rate: rate()) }
-        elapsed = state.seconds + monotonicSeconds() - started
+        tick()
+        if pendingSteps > 0 || state.history.last?.step != step {
+            _ = try record(events: events, rate: rate(), scheduled: false, limit: limit)
+        }
         return outcome
     }
 
-    /// Validates, keeps the best, and appends a history row; returns the validation loss.
-    private func record(events: (TrainingEvent) throws -> Void, rate: Double) throws -> Double? {
+    /// Validates, keeps the best, applies the plateau and patience rules when the validation is
+    /// a scheduled one, and appends a history row, all before the events that report them (so
+    /// that a resume file written from an event holds the state after this validation).
+    ///
+    /// - Returns: whether the patience rule ends the run.
+    private func record(events: (TrainingEvent) throws -> Void, rate: Double, scheduled: Bool, limit: Int) throws -> Bool {
         let loss = objective.validationLoss().flatMap { $0.isFinite ? $0 : nil }
+        let rateUsed = learningRate  // of the updates before this row
+        var improved = false, stop = false, lowered = false
         if let loss {
-            let improved = state.bestLoss.map { loss < $0 } ?? true
+            improved = state.bestLoss.map { loss < $0 } ?? true
             if improved {
                 state.bestLoss = loss
                 state.bestStep = step
             }
-            try events(.validated(step: step, loss: loss, improved: improved))
+        }
+        if scheduled, let loss {
+            if state.scheduledBest.map({ loss < $0 * (1 - rules.minimumImprovement) }) ?? true {
+                state.scheduledBest = loss
+                state.stalled = 0
+            } else {
+                // The rate falls on every validation without improvement, also the one that ends
+                // the run: a run resumed from there goes on as an unbroken one would have.
+                state.stalled += 1
+                stop = rules.patience > 0 && state.stalled >= rules.patience
+                if rules.plateauFactor < 1 {
+                    state.rateScale *= rules.plateauFactor
+                    lowered = !stop && step < limit
+                }
+            }
         }
         let point = HistoryPoint(step: step, trainLoss: pendingSteps > 0 ? pendingLoss / Double(pendingSteps) : nil,
-                                 validationLoss: loss, learningRate: learningRate, tokensPerSecond: rate)
+                                 validationLoss: loss, learningRate: rateUsed, tokensPerSecond: rate)
         state.history.append(point)
         pendingLoss = 0
         pendingSteps = 0
+        if let loss { try events(.validated(step: step, loss: loss, improved: improved)) }
+        if lowered { try events(.plateau(step: step, learningRate: learningRate)) }
         try events(.recorded(point))
-        return loss
+        return stop
     }
 }
 

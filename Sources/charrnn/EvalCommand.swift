@@ -44,6 +44,7 @@ struct Eval: ParsableCommand {
 
     func validate() throws {
         if (text == nil) == (data == nil) { throw ValidationError("give --text FILE or --data DIR") }
+        if deprecatedSeed != nil && rngSeed != 0 { throw ValidationError("give --rng-seed only (--seed is its old name)") }
         if let heldOut, !(heldOut > 0 && heldOut < 1) { throw ValidationError("--held-out must be in (0, 1)") }
         if let maxTokens, maxTokens < 2 { throw ValidationError("--max-tokens must be at least 2") }
     }
@@ -53,7 +54,7 @@ struct Eval: ParsableCommand {
         if let data { return try evaluateNames(file, folder: data) }
         guard let text else { return }
         guard file.metadata.task == .languageModel else {
-            throw CommandError("\(model): a \(file.metadata.task.rawValue) model; eval --text needs a language model")
+            throw CharRNNError("\(model): a \(file.metadata.task.rawValue) model; eval --text needs a language model")
         }
         let corpus = try TextCorpus(path: text, model: file.metadata)
         if !corpus.unknown.isEmpty {
@@ -63,7 +64,7 @@ struct Eval: ParsableCommand {
         var ids = corpus.ids
         if let heldOut { ids = Array(ids[corpus.validationStart(fraction: heldOut)...]) }
         if let maxTokens { ids = Array(ids.prefix(maxTokens)) }
-        guard ids.count >= 2 else { throw CommandError("\(text): needs at least two letters to score one") }
+        guard ids.count >= 2 else { throw CharRNNError("\(text): needs at least two letters to score one") }
         let score = try LanguageModel(file).score(ids: ids)
         report(score, what: "\(text): \(grouped(score.tokens)) tokens scored", unit: "token")
     }
@@ -83,18 +84,19 @@ struct Eval: ParsableCommand {
     private func evaluateNames(_ file: ModelFile, folder path: String) throws {
         let metadata = file.metadata
         guard metadata.task == .conditionalGenerator || metadata.task == .classifier else {
-            throw CommandError("\(model): a \(metadata.task.rawValue) model; eval --data needs a name generator or classifier")
+            throw CharRNNError("\(model): a \(metadata.task.rawValue) model; eval --data needs a name generator or classifier")
         }
         let folder = try NamesFolder(path: path, unit: metadata.unit, caseMapping: metadata.caseMapping)
         guard folder.categories == metadata.categories else {
-            throw CommandError("\(path): its categories (\(folder.categories.joined(separator: ", "))) are not the model's "
+            throw CharRNNError("\(path): its categories (\(folder.categories.joined(separator: ", "))) are not the model's "
                 + "(\(metadata.categories.joined(separator: ", ")))")
         }
         var names = folder.encoded(with: try TextCodec(metadata).vocabulary)
         if deprecatedSeed != nil { printNote("--seed N is now --rng-seed N for eval; using --rng-seed \(deprecatedSeed!)") }
         if let heldOut { names = names.subset(folder.split(names, heldOut: heldOut, seed: deprecatedSeed ?? rngSeed).heldOut) }
-        guard metadata.task == .conditionalGenerator, let end = metadata.endToken else {
-            return try reportClassifier(file, names: names, folder: path)
+        guard metadata.task == .conditionalGenerator else { return try reportClassifier(file, names: names, folder: path) }
+        guard let end = metadata.endToken else {
+            throw CharRNNError("\(model): a name generator without an end token (\"end_token\" in its metadata); it cannot be scored")
         }
         let (nats, count) = evaluateGenerator(file.network, data: names, endToken: Int32(end))
         report(Score(tokens: count, natsPerToken: nats),
@@ -185,7 +187,7 @@ extension JSONValue {
         switch self {
         case .null: return "null"
         case .bool(let b): return String(b)
-        case .number(let x): return x == x.rounded() && abs(x) < 1e15 ? grouped(Int(x)) : String(format: "%.6g", x)
+        case .number(let x): return x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(format: "%.6g", x)
         case .string(let s): return s
         case .array(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
         case .object(let o): return "{" + o.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.text)" }.joined(separator: ", ") + "}"

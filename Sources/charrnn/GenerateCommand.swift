@@ -86,7 +86,7 @@ struct Generate: ParsableCommand {
         do { generator = try LanguageModel(contentsOf: model) } catch let error as CharRNNError {
             throw error
         } catch {
-            throw CommandError("\(error)")
+            throw CharRNNError("\(error)")
         }
         var seedText = seed ?? ""
         if let seedFile { seedText = try TextSource(path: seedFile).readAll() }
@@ -106,7 +106,7 @@ struct Generate: ParsableCommand {
                 out.flush()
             }
         } catch let error as CharRNNError {
-            throw CommandError("\(model): \(error)")
+            throw CharRNNError("\(model): \(error)")
         }
         if !result.unseenSeedLetters.isEmpty {
             printNote("the seed has letters the model never saw, read as its unknown token: "

@@ -56,8 +56,6 @@ extension CaseMapping: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension ClassBalance: ExpressibleByArgument {}
 
-/// A command's failure, as the one line the user reads.
-typealias CommandError = CharRNNError
 
 /// A JSON array of strings on one line.
 func jsonArray(_ items: [String]) -> String {

@@ -7,13 +7,13 @@ import Foundation
 /// Trains a names model with the shared options and prints its progress; what the two training
 /// commands share.
 private func trainNames(task: ModelTask, data: String, options: TrainingOptions, configure: (inout TrainingConfiguration) -> Void)
-    throws -> NamesTrainer
+    throws -> (NamesTrainer, TrainingSummary)
 {
     let trainer: NamesTrainer
-    let resumePath = TextTrainer.resumePath(out: options.out)
+    let resumePath = resumeFilePath(out: options.out)
     if options.resume {
         let (stored, storedTask) = try NamesTrainer.storedConfiguration(resumePath)
-        guard storedTask == task else { throw CommandError("\(resumePath) is a \(storedTask.rawValue) run; resume it with its own command") }
+        guard storedTask == task else { throw CharRNNError("\(resumePath) is a \(storedTask.rawValue) run; resume it with its own command") }
         var c = try options.resumed(stored, source: resumePath)
         configure(&c)  // the command's own options: the library refuses any that differ from the stored ones
         trainer = try NamesTrainer(resuming: resumePath, folder: data, configuration: c)
@@ -42,33 +42,24 @@ private func trainNames(task: ModelTask, data: String, options: TrainingOptions,
     let summary: TrainingSummary
     defer { printer.line.finish() }
     summary = try trainer.run(out: options.out, cancel: stopToken) { printer.handle($0) }
-    printer.line.finish()
     let kept = summary.bestStep != nil ? "; \(options.out) keeps the best model (epoch \(trainer.bestEpoch ?? 0))" : ""
     switch summary.outcome {
     case .diverged(let step):
-        throw CommandError("the loss became NaN or infinite at step \(step)\(kept); lower --lr and train again")
+        throw CharRNNError("the loss became NaN or infinite at step \(step)\(kept); lower --lr and train again")
     case .cancelled:
         printNote("interrupted at step \(summary.steps): saved \(resumePath)\(kept); continue with --resume")
         throw ExitCode(stopStatus)
     default:
-        guard summary.bestStep != nil else { throw CommandError("stopped before the first validation; no model was written") }
+        guard summary.bestStep != nil else { throw CharRNNError("stopped before the first validation; no model was written") }
     }
-    return trainer
+    return (trainer, summary)
 }
 
 /// The closing facts of a names run, for the JSON summary.
-private func summaryJSON(_ trainer: NamesTrainer, out: String) -> [String: JSONValue] {
-    let state = trainer.loop.state
-    return ["out": .string(out), "epochs": .number(Double(trainer.bestEpoch ?? 0)), "seconds": .number(state.seconds),
-            "steps": .number(Double(trainer.loop.step)), "held_out": .number(Double(trainer.heldOutIndices.count)),
-            "stopped": .string(state.history.isEmpty ? "" : stoppedPhrase(trainer))]
-}
-
-private func stoppedPhrase(_ trainer: NamesTrainer) -> String {
-    let loop = trainer.loop
-    if let limit = loop.stepLimit, loop.step >= limit { return "finished" }
-    if loop.rules.patience > 0 && loop.state.stalled >= loop.rules.patience { return "early stop" }
-    return "time limit"
+private func summaryJSON(_ trainer: NamesTrainer, _ summary: TrainingSummary, out: String, started: Date) -> [String: JSONValue] {
+    ["out": .string(out), "epochs": .number(Double(trainer.bestEpoch ?? 0)), "seconds": .number(Date().timeIntervalSince(started)),
+     "train_seconds": .number(summary.seconds), "steps": .number(Double(summary.steps)),
+     "held_out": .number(Double(trainer.heldOutIndices.count)), "stopped": .string(summary.outcome.phrase)]
 }
 
 struct TrainClassifier: ParsableCommand {
@@ -114,7 +105,8 @@ struct TrainClassifier: ParsableCommand {
     var deprecatedDecay: Float?
 
     func run() throws {
-        let trainer = try trainNames(task: .classifier, data: data, options: options) { c in
+        let started = Date()
+        let (trainer, summary) = try trainNames(task: .classifier, data: data, options: options) { c in
             if let balance { c.balance = balance }
             if let caseMapping { c.caseMapping = caseMapping }
             if let deprecatedDecay {
@@ -134,7 +126,7 @@ struct TrainClassifier: ParsableCommand {
                                                "train": part(trainer.trainIndices), "held_out": part(trainer.heldOutIndices)])
             try JSONEncoder().encode(document).write(to: URL(fileURLWithPath: saveSplit))
         }
-        guard let report = trainer.bestReport else { throw CommandError("no name was held out; raise --val-fraction") }
+        guard let report = trainer.bestReport else { throw CharRNNError("no name was held out; raise --val-fraction") }
         let epoch = trainer.bestEpoch ?? 0
         if let plot {
             try confusionMatrixSVG(categories: folder.categories, confusion: report.confusion,
@@ -146,7 +138,7 @@ struct TrainClassifier: ParsableCommand {
                 .object(["category": .string(name), "precision": .number(report.precision[i]), "recall": .number(report.recall[i]),
                          "f1": .number(report.f1[i]), "support": .number(Double(report.support[i]))])
             }
-            printJSON(summaryJSON(trainer, out: options.out).merging([
+            printJSON(summaryJSON(trainer, summary, out: options.out, started: started).merging([
                 "accuracy": .number(report.accuracy), "macro_f1": .number(report.macroF1),
                 "majority_baseline": .number(report.majorityBaseline), "held_out_nats": .number(report.loss),
                 "categories": .array(perCategory),
@@ -155,7 +147,7 @@ struct TrainClassifier: ParsableCommand {
         } else {
             var text = String(format: "held-out names: %@; accuracy %.3f, macro-F1 %.3f (always the most common category: %.3f); "
                               + "best epoch %d, %@ (%@)\n\n", grouped(report.count), report.accuracy, report.macroF1,
-                              report.majorityBaseline, epoch, duration(trainer.loop.state.seconds), stoppedPhrase(trainer))
+                              report.majorityBaseline, epoch, duration(summary.seconds), summary.outcome.phrase)
             text += "category        precision  recall   F1     names\n"
             for (i, name) in folder.categories.enumerated() {
                 text += name.padding(toLength: 16, withPad: " ", startingAt: 0)
@@ -191,7 +183,8 @@ struct TrainGenerator: ParsableCommand {
     var deprecatedDecay: Float?
 
     func run() throws {
-        let trainer = try trainNames(task: .conditionalGenerator, data: data, options: options) { c in
+        let started = Date()
+        let (trainer, summary) = try trainNames(task: .conditionalGenerator, data: data, options: options) { c in
             if let deprecatedDecay {
                 printNote("--lr-decay is now --lr-plateau for the name commands (--lr-decay is train's step decay)")
                 c.plateauFactor = deprecatedDecay
@@ -199,12 +192,12 @@ struct TrainGenerator: ParsableCommand {
         }
         let best = trainer.loop.state.bestLoss ?? 0
         if options.format == .json {
-            printJSON(summaryJSON(trainer, out: options.out).merging([
+            printJSON(summaryJSON(trainer, summary, out: options.out, started: started).merging([
                 "held_out_nats_per_letter": .number(best), "held_out_bits_per_letter": .number(best / log(2)),
             ]) { $1 })
         }
         printNote(String(format: "wrote %@ (held-out %.4f bits/letter at epoch %d; %@, %@)", options.out, best / log(2),
-                         trainer.bestEpoch ?? 0, duration(trainer.loop.state.seconds), stoppedPhrase(trainer)))
+                         trainer.bestEpoch ?? 0, duration(summary.seconds), summary.outcome.phrase))
     }
 }
 
@@ -242,7 +235,7 @@ struct Classify: ParsableCommand {
         }
         let results = classifier.classify(inputs)
         var answers: [ClassifiedName] = []
-        for result in results {
+        for (index, result) in results.enumerated() {
             switch result {
             case .success(let answer):
                 if !answer.unseenLetters.isEmpty {
@@ -251,7 +244,7 @@ struct Classify: ParsableCommand {
                 }
                 answers.append(answer)
             case .failure(let error):
-                printNote("\(error)")
+                printNote("name \(index + 1) (\"\(inputs[index])\"): \(error)")
             }
         }
         if format == .json {

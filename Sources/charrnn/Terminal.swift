@@ -63,7 +63,7 @@ func grouped(_ n: Int) -> String { groupedDigits(n) }
 
 /// A duration for people: 42s, 3m05s, 1h02m.
 func duration(_ seconds: Double) -> String {
-    guard seconds.isFinite, seconds >= 0 else { return "?" }
+    guard seconds.isFinite, seconds >= 0, seconds < 1e12 else { return "?" }
     let s = Int(seconds.rounded())
     return s >= 3600 ? "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m"
         : s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s"
@@ -78,7 +78,7 @@ struct ProgressLine {
     let maxTime: Double?
     let every: Double
     let live: Bool
-    /// The terminal's width in columns (nil: not a terminal).
+    /// A fixed width in columns; nil: the terminal's width at each redraw.
     var width: Int?
     private var lastDraw = 0.0
     private var shown = false
@@ -90,7 +90,7 @@ struct ProgressLine {
     var scale = 1 / log(2.0)
 
     init(limit: Int?, maxTime: Double?, startStep: Int, every: Double = 10, live: Bool = isatty(STDERR_FILENO) != 0,
-         width: Int? = terminalWidth())
+         width: Int? = nil)
     {
         self.limit = limit
         self.maxTime = maxTime
@@ -142,7 +142,7 @@ struct ProgressLine {
         let fields = Self.fields(step: step, limit: limit, epoch: epoch, loss: loss * scale, validation: validation,
                                  rate: rate, eta: eta)
         let now = Date().timeIntervalSince1970
-        if live, let width {
+        if live, let width = width ?? terminalWidth() {
             guard now - lastDraw > 0.1 || step == limit else { return }
             lastDraw = now
             let fraction = limit.map { Double(step) / Double(max($0, 1)) }

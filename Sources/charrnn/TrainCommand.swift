@@ -78,6 +78,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        let started = Date()
         let trainer = try resume ? resumedTrainer() : freshTrainer()
         let c = trainer.configuration, loop = trainer.loop, corpus = trainer.corpus
         let v = corpus.vocabulary.count
@@ -94,7 +95,7 @@ struct Train: ParsableCommand {
                 + (corpus.unknown.count > 5 ? ", …" : ""))
         }
         if let limit = loop.stepLimit, limit <= loop.step {
-            throw CommandError("the run is already at step \(loop.step); give --steps above it to train further")
+            throw CharRNNError("the run is already at step \(loop.step); give --steps above it to train further")
         }
         options.noteDropout(c)
         let limits = [loop.stepLimit.map { "to step \(grouped($0))" }, c.maxTime.map { "for at most \(duration($0))" },
@@ -103,6 +104,7 @@ struct Train: ParsableCommand {
             + "\(grouped(loop.rules.validateEvery)) steps, " + (limits.isEmpty ? "with no limit (Ctrl-C stops)" : limits.joined(separator: ", ")))
 
         var printer = EventPrinter(loop: loop)
+        let secondsBefore = loop.state.seconds
         catchStopSignals()
         let summary: TrainingSummary
         do {
@@ -115,11 +117,12 @@ struct Train: ParsableCommand {
             throw error
         }
         printer.line.finish()
-        let resumePath = TextTrainer.resumePath(out: options.out)
+        let resumePath = resumeFilePath(out: options.out)
+        let trainSeconds = summary.seconds - secondsBefore
         switch summary.outcome {
         case .diverged(let step):
             let best = summary.bestStep.map { "\(options.out) keeps the best model (step \($0))" } ?? "no model was saved"
-            throw CommandError("the loss became NaN or infinite at step \(step); \(best); lower --lr "
+            throw CharRNNError("the loss became NaN or infinite at step \(step); \(best); lower --lr "
                 + "(now \(c.learningRate)) or set --clip, and train again")
         case .cancelled:
             printNote("\(stopToken.reason == SIGTERM ? "SIGTERM" : "interrupted") at step \(summary.steps): saved \(resumePath)"
@@ -138,7 +141,8 @@ struct Train: ParsableCommand {
         }
         if options.format == .json {
             var json: [String: JSONValue] = [
-                "steps": .number(Double(summary.steps)), "seconds": .number(summary.seconds),
+                "steps": .number(Double(summary.steps)), "seconds": .number(Date().timeIntervalSince(started)),
+                "train_seconds": .number(trainSeconds), "total_train_seconds": .number(summary.seconds),
                 "tokens_per_second": .number(summary.tokensPerSecond), "vocabulary": .number(Double(v)),
                 "parameters": .number(Double(trainer.network.parameterCount)), "out": .string(options.out),
                 "resume_file": .string(resumePath), "stopped": .string(summary.outcome.phrase),
@@ -173,7 +177,7 @@ struct Train: ParsableCommand {
     }
 
     private func resumedTrainer() throws -> TextTrainer {
-        let path = TextTrainer.resumePath(out: options.out)
+        let path = resumeFilePath(out: options.out)
         let stored = try TextTrainer.storedConfiguration(path)
         try refuseChanges(against: stored, source: path)
         // What may change on resume: the limits, validation, patience and plateau, the rate.
@@ -197,16 +201,16 @@ struct Train: ParsableCommand {
         ]
         let way = resume ? "--resume" : "--init-from"
         for (flag, given, was) in checks where given != nil && given != was {
-            throw CommandError("\(source) has \(flag) \(was); drop \(flag), or train a new model without \(way)")
+            throw CharRNNError("\(source) has \(flag) \(was); drop \(flag), or train a new model without \(way)")
         }
-        if maxVocab != nil || o.minCount != nil { throw CommandError("\(source) brings its own vocabulary; drop --max-vocab and --min-count") }
+        if maxVocab != nil || o.minCount != nil { throw CharRNNError("\(source) brings its own vocabulary; drop --max-vocab and --min-count") }
         guard resume else { return }
         let run: [(String, String?, String)] = [
             ("--seq-length", seqLength.map(String.init), String(stored.sequenceLength)),
             ("--optimizer", optimizer?.rawValue, stored.optimizer.rawValue),
         ]
         for (flag, given, was) in run where given != nil && given != was {
-            throw CommandError("\(source) was trained with \(flag) \(was); drop \(flag) to resume, or start over")
+            throw CharRNNError("\(source) was trained with \(flag) \(was); drop \(flag) to resume, or start over")
         }
     }
 

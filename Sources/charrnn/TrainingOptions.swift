@@ -82,7 +82,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Threads each batch is split across; the weights depend on it (default: all cores).")
     var threads: Int?
 
-    @Flag(help: "Continue from <out>.resume.safetensors; only the limits may change.")
+    @Flag(help: "Continue from <out>.resume.safetensors; only the limits, validation, learning rate and clipping may change.")
     var resume = false
 
     @Option(help: "Output: text, or json (one summary document on stdout).")
@@ -92,15 +92,13 @@ struct TrainingOptions: ParsableArguments {
         if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
         if rngSeed != nil && deprecatedSeed != nil { throw ValidationError("give --rng-seed only (--seed is its old name)") }
         if let maxTime, !(maxTime > 0) { throw ValidationError("--max-time must be positive") }
-    }
-
-    /// The random seed given, by its name or its old one (with a note).
-    var seed: UInt64? {
         if let deprecatedSeed {
             printNote("--seed N is now --rng-seed N for training (--seed is generate's seed text); using --rng-seed \(deprecatedSeed)")
         }
-        return rngSeed ?? deprecatedSeed
     }
+
+    /// The random seed given, by its name or its old one.
+    var seed: UInt64? { rngSeed ?? deprecatedSeed }
 
     /// The given values over `c`.
     func apply(to c: inout TrainingConfiguration) {
@@ -139,7 +137,7 @@ struct TrainingOptions: ParsableArguments {
             ("--min-count", minCount.map(String.init), "\(stored.minCount)"),
         ]
         for (flag, given, was) in checks where given != nil && given != was {
-            throw CommandError("\(source) was trained with \(flag) \(was); drop \(flag) to resume, or start over")
+            throw CharRNNError("\(source) was trained with \(flag) \(was); drop \(flag) to resume, or start over")
         }
         var c = stored
         if steps != nil || epochs != nil { (c.steps, c.epochs) = (steps, epochs) }
@@ -149,6 +147,7 @@ struct TrainingOptions: ParsableArguments {
         if let minImprovement { c.minimumImprovement = minImprovement }
         if let evalEvery { c.validateEvery = evalEvery }
         if let lr { c.learningRate = lr }
+        if let clipValue { c.clipping = .value(clipValue) } else if let clip { c.clipping = clip > 0 ? .globalNorm(clip) : .none }
         return c
     }
 

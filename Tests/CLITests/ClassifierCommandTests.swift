@@ -117,6 +117,12 @@ struct ClassifierCommandTests {
         let none = try charrnn(["train-classifier", "--data", (empty.path as NSString).deletingLastPathComponent,
                                 "--out", "/tmp/x.safetensors"])
         #expect(none.status != 0 && none.stderr.contains("no .txt files"))
+        let single = try TemporaryFile(Array("Schmidt\n".utf8), name: "German.txt")
+        try "Rossi\n".write(toFile: (single.path as NSString).deletingLastPathComponent + "/Italian.txt", atomically: true,
+                             encoding: .utf8)
+        let nothingHeld = try charrnn(["train-classifier", "--data", (single.path as NSString).deletingLastPathComponent,
+                                       "--out", (single.path as NSString).deletingLastPathComponent + "/m.safetensors"])
+        #expect(nothingHeld.status != 0 && nothingHeld.stderr.contains("no name is held out"), "\(nothingHeld.stderr)")
         let fixture = packageRoot + "/Tests/ModelTests/Fixtures/rnn_l1.model.safetensors"
         let wrongModel = try charrnn(["classify", "--model", fixture, "Smith"])
         #expect(wrongModel.status != 0 && wrongModel.stderr.contains("language-model"))

@@ -192,6 +192,19 @@ struct TrainWorkflowTests {
         #expect(steps == best + 3 * 2, "three validations, two steps apart, after the best")
     }
 
+    @Test func withNothingHeldOutARunNeedsALimit() throws {
+        let corpus = try TemporaryFile(Self.text)
+        let out = (corpus.path as NSString).deletingLastPathComponent + "/none.safetensors"
+        let endless = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--val-fraction", "0"] + Self.small)
+        #expect(endless.status != 0 && endless.stderr.contains("nothing says when to stop"), "\(endless.stderr)")
+        let limited = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--val-fraction", "0", "--steps", "3"]
+            + Self.small)
+        #expect(limited.status == 0, "\(limited.stderr)")
+        let huge = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--val-fraction", "0", "--steps", "2",
+                                "--max-time", "1e19"] + Self.small)
+        #expect(huge.status == 0, "a huge time limit is no limit: \(huge.stderr)")
+    }
+
     @Test func aRunThatEndsAboveTheLetterFrequencyBaselineSaysSo() throws {
         let corpus = try TemporaryFile(Self.text)
         let out = (corpus.path as NSString).deletingLastPathComponent + "/short.safetensors"

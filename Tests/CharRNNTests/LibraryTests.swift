@@ -95,7 +95,7 @@ struct LibraryTests {
         #expect(steps == [1, 2, 3, 4, 5] && validated == [3, 5], "every 3 steps, and where it stopped")
         #expect(FileManager.default.fileExists(atPath: out) && FileManager.default.fileExists(atPath: out + ".resume.safetensors"))
 
-        let resumePath = TextTrainer.resumePath(out: out)
+        let resumePath = resumeFilePath(out: out)
         var changed = try TextTrainer.storedConfiguration(resumePath)
         changed.hiddenSize = 9
         #expect(throws: CharRNNError.self) { try TextTrainer(resuming: resumePath, corpus: corpus.path, configuration: changed) }

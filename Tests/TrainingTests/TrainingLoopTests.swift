@@ -15,8 +15,7 @@ final class ScriptedObjective: TrainingObjective {
     var losses: [Double]
     var rates: [Float] = []
     var divergeAt: Int?
-    let baseLearningRate: Float = 0.1
-    var scheduledLearningRate: Float { baseLearningRate }
+    let scheduledLearningRate: Float = 0.1
 
     init(validation losses: [Double], stepsPerEpoch: Int = 10) {
         var rng = SeededGenerator(seed: 0)
@@ -64,6 +63,39 @@ struct TrainingLoopTests {
         #expect(plateaus == [0.05, 0.025], "halved after the 3rd and 4th validations; the 5th stops the run")
         #expect(objective.rates[25] == 0.1 && objective.rates[35] == 0.05 && objective.rates[45] == 0.025)
         #expect(loop.state.bestLoss == 4 && loop.state.bestStep == 20)
+        #expect(loop.state.rateScale == 0.125, "the validation that stops the run lowers the rate too, for a resume")
+    }
+
+    /// Stopping at a step limit and resuming to a later one makes the same updates as one run to
+    /// the later limit, also when the validation at the first limit brings no improvement and
+    /// when the run is cancelled just after a validation (the state is saved from its events).
+    @Test func aRunStoppedAtAnyValidationAndResumedMatchesAnUnbrokenOne() throws {
+        let losses: [Double] = [5, 4, 4.5, 4.2, 3, 3.5, 3.4, 3.6]
+        let unbroken = ScriptedObjective(validation: losses)
+        _ = try Self.run(TrainingLoop(objective: unbroken, rules: StoppingRules(steps: 80, patience: 5, plateauFactor: 0.5,
+                                                                                 validateEvery: 10)))
+        for stopAt in [30, 40, 60] {
+            let objective = ScriptedObjective(validation: losses)
+            let first = TrainingLoop(objective: objective, rules: StoppingRules(steps: stopAt, patience: 5, plateauFactor: 0.5,
+                                                                                validateEvery: 10))
+            var saved: LoopState?
+            _ = try first.run { event in if case .recorded = event { saved = first.state } }
+            let resumed = TrainingLoop(objective: objective, rules: StoppingRules(steps: 80, patience: 5, plateauFactor: 0.5,
+                                                                                  validateEvery: 10),
+                                       state: try #require(saved))
+            _ = try Self.run(resumed)
+            #expect(objective.rates == unbroken.rates, "stopped at \(stopAt)")
+        }
+    }
+
+    @Test func secondsAddUpAcrossRunsAndAreCurrentInEvents() throws {
+        let loop = TrainingLoop(objective: ScriptedObjective(validation: [1, 1, 1]), rules: StoppingRules(steps: 3, validateEvery: 3))
+        var state = LoopState()
+        state.seconds = 100
+        loop.restore(state)
+        var seen: [Double] = []
+        _ = try loop.run { event in if case .recorded = event { seen.append(loop.state.seconds) } }
+        #expect(seen.count == 1 && seen[0] >= 100 && loop.state.seconds >= seen[0] && loop.elapsed == loop.state.seconds)
     }
 
     @Test func stepAndEpochLimitsEndTheRunWithAFinalValidation() throws {
