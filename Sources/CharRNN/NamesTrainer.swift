@@ -195,10 +195,7 @@ public final class NamesTrainer {
             }
             try events(event)
         }
-        let state = loop.state
-        return TrainingSummary(outcome: outcome, steps: loop.step, seconds: state.seconds, bestLoss: state.bestLoss,
-                               bestStep: state.bestStep, lastTrainLoss: state.history.last { $0.trainLoss != nil }?.trainLoss,
-                               tokensPerSecond: state.history.last?.tokensPerSecond ?? 0)
+        return TrainingSummary(outcome: outcome, loop: loop)
     }
 
     /// The model as of now, with its training record.

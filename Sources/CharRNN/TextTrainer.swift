@@ -21,6 +21,18 @@ public struct TrainingSummary: Sendable {
     public var lastTrainLoss: Double?
     /// Tokens (a classifier's: names) per second over the last interval between history rows.
     public var tokensPerSecond: Double
+
+    /// The summary of a loop that ended with `outcome`.
+    init(outcome: TrainingOutcome, loop: TrainingLoop) {
+        let state = loop.state
+        self.outcome = outcome
+        steps = loop.step
+        seconds = state.seconds
+        bestLoss = state.bestLoss
+        bestStep = state.bestStep
+        lastTrainLoss = state.history.last { $0.trainLoss != nil }?.trainLoss
+        tokensPerSecond = state.history.last?.tokensPerSecond ?? 0
+    }
 }
 
 /// Trains a language model on a text: char-rnn batching (B streams × T steps, state carried,
@@ -256,10 +268,7 @@ public final class TextTrainer {
             }
             try events(event)
         }
-        let state = loop.state
-        return TrainingSummary(outcome: outcome, steps: loop.step, seconds: state.seconds, bestLoss: state.bestLoss,
-                               bestStep: state.bestStep, lastTrainLoss: state.history.last { $0.trainLoss != nil }?.trainLoss,
-                               tokensPerSecond: state.history.last?.tokensPerSecond ?? 0)
+        return TrainingSummary(outcome: outcome, loop: loop)
     }
 
     /// The model's `training` record as of now.
