@@ -44,8 +44,8 @@ public struct GenerationOptions: Codable, Equatable, Sendable {
         if let topK, topK < 1 { throw CharRNNError("--top-k must be at least 1") }
         if let topP, !(topP > 0 && topP <= 1) { throw CharRNNError("--top-p must be in (0, 1]") }
         if length < 1 { throw CharRNNError("--length must be at least 1") }
-        if samples < 1 { throw CharRNNError("--samples must be at least 1") }
-        if threads < 1 { throw CharRNNError("--threads must be at least 1") }
+        if samples < 1 || samples > Limits.samples { throw CharRNNError("--samples must be from 1 to \(Limits.samples)") }
+        if threads < 1 || threads > Limits.threads { throw CharRNNError("--threads must be from 1 to \(Limits.threads)") }
         if let form, form != 5 && form != 7 { throw CharRNNError("--form is 5 or 7") }
         if let lines, lines < 1 { throw CharRNNError("--lines must be at least 1") }
     }
@@ -186,6 +186,8 @@ public final class LanguageModel {
             }
         }
 
+        try MemoryNeed.generation(network.shape, samples: options.samples)
+            .check(what: "writing \(options.samples) samples at once", advice: "lower --samples")
         let generator = TextGenerator(network: network, samples: options.samples, category: condition,
                                       threads: options.threads)
         if let end = vocabulary.endToken {

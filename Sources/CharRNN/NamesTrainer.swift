@@ -123,6 +123,10 @@ public final class NamesTrainer {
         if let network, network.shape != shape {
             throw CharRNNError("the saved network does not fit the folder's letters and categories; start over without --resume")
         }
+        let longest = (names.sequences.map(\.count).max() ?? 0) + 1
+        try MemoryNeed.training(shape, batch: configuration.batchSize, steps: longest, threads: configuration.resolvedThreads)
+            .check(what: "training \(shape.layers) layer(s) of \(shape.hiddenSize) units, \(configuration.batchSize) names per batch,",
+                   advice: "lower --hidden or --batch-size")
         var rng = SeededGenerator(seed: configuration.rngSeed)
         let network = network ?? RecurrentNetwork(shape: shape, rng: &rng)
         if task == .classifier {
@@ -170,6 +174,8 @@ public final class NamesTrainer {
     /// - Parameters:
     ///   - out: the model file (the best by held-out loss).
     ///   - cancel: set it to stop after the current update.
+    ///   - lock: the caller's ``OutputLock`` on `out`, taken before it read the data; nil: the
+    ///     run takes its own for its life (another run writing `out` makes it throw at once).
     ///   - events: the loop's events, after the trainer has saved the model they call for.
     /// - Returns: how the run ended, its steps and seconds, and the best held-out loss (nats per
     ///   name for a classifier, per letter for a generator).
@@ -179,10 +185,14 @@ public final class NamesTrainer {
     /// - Complexity: per update, a forward and backward pass over a batch of `batchSize`
     ///   names, as long as the longest of them (split across `threads`); per validation, a
     ///   forward pass over the held-out names and, when they improved, a file write.
-    public func run(out: String, cancel: CancellationToken = CancellationToken(),
+    public func run(out: String, cancel: CancellationToken = CancellationToken(), lock: OutputLock? = nil,
                     events: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary
     {
         let resumePath = resumeFilePath(out: out)
+        try checkOutputs([OutputFile(out, option: "--out"), OutputFile(resumePath, option: "the resume file")],
+                         inputFolders: [(folderPath, "--data")])
+        let ownLock = lock == nil ? try OutputLock(for: out) : nil
+        defer { ownLock?.release() }
         let outcome = try loop.run(cancel: cancel) { event in
             switch event {
             case .validated(let step, let loss, true):

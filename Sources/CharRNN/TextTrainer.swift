@@ -63,6 +63,8 @@ public final class TextTrainer {
     public let loop: TrainingLoop
     /// The step a resumed run started from (nil: a new run).
     public let resumedFrom: Int?
+    /// The model fine-tuned from, if any.
+    public let initFrom: String?
     private let record: [String: JSONValue]
 
     /// The network being trained.
@@ -102,15 +104,17 @@ public final class TextTrainer {
             corpus = try TextCorpus(path: path, unit: configuration.unit, caseMapping: configuration.caseMapping,
                                     minCount: configuration.minCount, maxVocabulary: configuration.maxVocabulary)
             let v = corpus.vocabulary.count
+            let shape = NetworkShape(inputSize: v, hiddenSize: configuration.hiddenSize, layers: configuration.layers,
+                                     outputSize: v, cell: configuration.cell)
+            try Self.checkMemory(shape, configuration)
             var rng = SeededGenerator(seed: configuration.rngSeed)
-            network = RecurrentNetwork(shape: NetworkShape(inputSize: v, hiddenSize: configuration.hiddenSize,
-                                                           layers: configuration.layers, outputSize: v, cell: configuration.cell),
-                                       rng: &rng)
+            network = RecurrentNetwork(shape: shape, rng: &rng)
             metadata = try ModelMetadata(
                 task: .languageModel, cell: configuration.cell, hiddenSize: configuration.hiddenSize,
                 numLayers: configuration.layers, unit: configuration.unit, caseMapping: configuration.caseMapping,
                 vocab: corpus.vocabulary.tokens, unknownToken: corpus.vocabulary.unknownToken)
         }
+        if initFrom != nil { try Self.checkMemory(network.shape, configuration) }
         self.configuration = configuration
         validationFraction = configuration.validationFraction
         (training, validation) = corpus.split(validationFraction: validationFraction)
@@ -124,6 +128,7 @@ public final class TextTrainer {
         let every = configuration.validateEvery ?? Self.defaultValidateEvery(configuration, stepsPerEpoch: objective.stepsPerEpoch)
         loop = TrainingLoop(objective: objective, rules: configuration.rules(validatingEvery: every))
         resumedFrom = nil
+        self.initFrom = initFrom
         record = Self.record(configuration, corpus: path, initFrom: initFrom)
     }
 
@@ -184,6 +189,7 @@ public final class TextTrainer {
             ?? Self.defaultValidateEvery(configuration, stepsPerEpoch: objective.stepsPerEpoch)
         loop = TrainingLoop(objective: objective, rules: configuration.rules(validatingEvery: every), state: state)
         resumedFrom = file.optimizerStep
+        initFrom = nil
         record = Self.record(configuration, corpus: path, initFrom: nil)
     }
 
@@ -244,6 +250,8 @@ public final class TextTrainer {
     /// - Parameters:
     ///   - out: the model file (the best by validation loss; the latest when nothing is held out).
     ///   - cancel: set it to stop after the current update (the state is saved first).
+    ///   - lock: the caller's ``OutputLock`` on `out`, taken before it read the data; nil: the
+    ///     run takes its own for its life (another run writing `out` makes it throw at once).
     ///   - events: the loop's events, after the trainer has saved what they call for.
     /// - Returns: how the run ended, its steps and seconds in all, and the best held-out loss.
     /// - Throws: an error thrown by `events`, which ends the run; ``ModelFileError`` when the
@@ -252,10 +260,14 @@ public final class TextTrainer {
     /// - Complexity: per update, a forward and backward pass over B streams × T steps (split
     ///   across `threads`); per validation, a forward pass over the held-out text and two file
     ///   writes (the model when it improved, and the resume file).
-    public func run(out: String, cancel: CancellationToken = CancellationToken(),
+    public func run(out: String, cancel: CancellationToken = CancellationToken(), lock: OutputLock? = nil,
                     events: (TrainingEvent) throws -> Void = { _ in }) throws -> TrainingSummary
     {
         let resumePath = resumeFilePath(out: out)
+        try checkOutputs([OutputFile(out, option: "--out"), OutputFile(resumePath, option: "the resume file")],
+                         inputs: [(corpusPath, "--corpus")] + (initFrom.map { [($0, "--init-from")] } ?? []))
+        let ownLock = lock == nil ? try OutputLock(for: out) : nil
+        defer { ownLock?.release() }
         let outcome = try loop.run(cancel: cancel) { event in
             switch event {
             case .validated(_, _, let improved):
@@ -310,6 +322,13 @@ public final class TextTrainer {
         do { return try TextBatcher(tokens: training, batch: c.batchSize, steps: c.sequenceLength) } catch {
             throw CharRNNError("\(path): \(error)")
         }
+    }
+
+    /// Refuses a run that would not fit in memory.
+    static func checkMemory(_ shape: NetworkShape, _ c: TrainingConfiguration) throws {
+        try MemoryNeed.training(shape, batch: c.batchSize, steps: c.sequenceLength, threads: c.resolvedThreads)
+            .check(what: "training \(shape.layers) layer(s) of \(shape.hiddenSize) units on \(shape.outputSize) letters, "
+                + "\(c.batchSize) × \(c.sequenceLength) per batch,", advice: "lower --hidden, --batch-size or --seq-length")
     }
 
     /// Validation every 1/20 of a step limit (at most 1,000 updates); with no step limit, every

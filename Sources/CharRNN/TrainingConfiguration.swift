@@ -169,19 +169,27 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
             ("--lr-decay-every", stepDecay.every), ("--eval-every", validateEvery),
         ]
         for (name, value) in positive { if let value, value < 1 { throw CharRNNError("\(name) must be at least 1") } }
+        let largest: [(String, Int?, Int)] = [
+            ("--hidden", hiddenSize, Limits.hiddenSize), ("--layers", layers, Limits.layers),
+            ("--batch-size", batchSize, Limits.batchSize), ("--seq-length", sequenceLength, Limits.sequenceLength),
+            ("--threads", threads, Limits.threads), ("--max-vocab", maxVocabulary, Limits.vocabulary),
+        ]
+        for (name, value, limit) in largest {
+            if let value, value > limit { throw CharRNNError("\(name) must be at most \(limit)") }
+        }
         if patience < 0 { throw CharRNNError("--patience must be 0 (never stop early) or more") }
         if let maxVocabulary, maxVocabulary < 2 { throw CharRNNError("--max-vocab must be at least 2") }
-        if !(learningRate > 0 && learningRate.isFinite) { throw CharRNNError("--lr must be positive") }
+        if !(learningRate > 0 && learningRate.isFinite) { throw CharRNNError("--lr must be a positive number") }
         if !(stepDecay.decay > 0 && stepDecay.decay <= 1) { throw CharRNNError("--lr-decay must be in (0, 1]") }
         if !(plateauFactor > 0 && plateauFactor <= 1) { throw CharRNNError("--lr-plateau must be in (0, 1]") }
         if !(minimumImprovement >= 0 && minimumImprovement < 1) { throw CharRNNError("--min-improvement must be in [0, 1)") }
         if !(validationFraction >= 0 && validationFraction < 1) { throw CharRNNError("--val-fraction must be in [0, 1)") }
         if !(dropout >= 0 && dropout < 1) { throw CharRNNError("--dropout must be in [0, 1)") }
-        if let maxTime, !(maxTime > 0) { throw CharRNNError("--max-time must be positive") }
+        if let maxTime, !(maxTime > 0 && maxTime.isFinite) { throw CharRNNError("--max-time must be a positive number of seconds") }
         switch clipping {
         case .none: break
-        case .globalNorm(let x): if !(x >= 0 && x.isFinite) { throw CharRNNError("--clip must be 0 or more") }
-        case .value(let x): if !(x > 0 && x.isFinite) { throw CharRNNError("--clip-value must be positive") }
+        case .globalNorm(let x): if !(x >= 0 && x.isFinite) { throw CharRNNError("--clip must be a number, 0 or more") }
+        case .value(let x): if !(x > 0 && x.isFinite) { throw CharRNNError("--clip-value must be a positive number") }
         }
     }
 

@@ -43,10 +43,10 @@ struct Eval: ParsableCommand {
     var format: ReportFormat = .text
 
     func validate() throws {
-        if (text == nil) == (data == nil) { throw ValidationError("give --text FILE or --data DIR") }
-        if deprecatedSeed != nil && rngSeed != 0 { throw ValidationError("give --rng-seed only (--seed is its old name)") }
-        if let heldOut, !(heldOut > 0 && heldOut < 1) { throw ValidationError("--held-out must be in (0, 1)") }
-        if let maxTokens, maxTokens < 2 { throw ValidationError("--max-tokens must be at least 2") }
+        if (text == nil) == (data == nil) { throw CharRNNError("give --text FILE or --data DIR") }
+        if deprecatedSeed != nil && rngSeed != 0 { throw CharRNNError("give --rng-seed only (--seed is its old name)") }
+        if let heldOut, !(heldOut > 0 && heldOut < 1) { throw CharRNNError("--held-out must be in (0, 1)") }
+        if let maxTokens, maxTokens < 2 { throw CharRNNError("--max-tokens must be at least 2") }
     }
 
     func run() throws {

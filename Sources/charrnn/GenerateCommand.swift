@@ -77,8 +77,8 @@ struct Generate: ParsableCommand {
     }
 
     func validate() throws {
-        if seed != nil && seedFile != nil { throw ValidationError("give --seed or --seed-file, not both") }
-        do { try options.validate() } catch { throw ValidationError("\(error)") }
+        if seed != nil && seedFile != nil { throw CharRNNError("give --seed or --seed-file, not both") }
+        try options.validate()
     }
 
     func run() throws {

@@ -6,11 +6,14 @@ import Foundation
 
 /// Trains a names model with the shared options and prints its progress; what the two training
 /// commands share.
-private func trainNames(task: ModelTask, data: String, options: TrainingOptions, configure: (inout TrainingConfiguration) -> Void)
-    throws -> (NamesTrainer, TrainingSummary)
+private func trainNames(task: ModelTask, data: String, options: TrainingOptions, extraOutputs: [OutputFile] = [],
+                        configure: (inout TrainingConfiguration) -> Void) throws -> (NamesTrainer, TrainingSummary)
 {
     let trainer: NamesTrainer
     let resumePath = resumeFilePath(out: options.out)
+    try checkOutputs([OutputFile(options.out, option: "--out"), OutputFile(resumePath, option: "the resume file")] + extraOutputs,
+                     inputFolders: [(data, "--data")])
+    let lock = try OutputLock(for: options.out)
     if options.resume {
         let (stored, storedTask) = try NamesTrainer.storedConfiguration(resumePath)
         guard storedTask == task else { throw CharRNNError("\(resumePath) is a \(storedTask.rawValue) run; resume it with its own command") }
@@ -22,7 +25,7 @@ private func trainNames(task: ModelTask, data: String, options: TrainingOptions,
         var c = task == .classifier ? TrainingConfiguration.namesClassifier : .namesGenerator
         options.apply(to: &c)
         configure(&c)
-        do { try c.validate() } catch { throw ValidationError("\(error)") }
+        try c.validate()
         options.noteDropout(c)
         trainer = try NamesTrainer(folder: data, task: task, configuration: c)
     }
@@ -41,7 +44,7 @@ private func trainNames(task: ModelTask, data: String, options: TrainingOptions,
     catchStopSignals()
     let summary: TrainingSummary
     defer { printer.line.finish() }
-    summary = try trainer.run(out: options.out, cancel: stopToken) { printer.handle($0) }
+    summary = try trainer.run(out: options.out, cancel: stopToken, lock: lock) { printer.handle($0) }
     let kept = summary.bestStep != nil ? "; \(options.out) keeps the best model (epoch \(trainer.bestEpoch ?? 0))" : ""
     switch summary.outcome {
     case .diverged(let step):
@@ -106,7 +109,9 @@ struct TrainClassifier: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let (trainer, summary) = try trainNames(task: .classifier, data: data, options: options) { c in
+        let outputs = [plot.map { OutputFile($0, option: "--plot") }, saveSplit.map { OutputFile($0, option: "--save-split") }]
+        let (trainer, summary) = try trainNames(task: .classifier, data: data, options: options,
+                                                extraOutputs: outputs.compactMap { $0 }) { c in
             if let balance { c.balance = balance }
             if let caseMapping { c.caseMapping = caseMapping }
             if let deprecatedDecay {
@@ -223,7 +228,7 @@ struct Classify: ParsableCommand {
     var format: ReportFormat = .text
 
     func validate() throws {
-        if top < 1 { throw ValidationError("--top must be at least 1") }
+        if top < 1 { throw CharRNNError("--top must be at least 1") }
     }
 
     func run() throws {

@@ -2,7 +2,7 @@
 
 import ArgumentParser
 import Foundation
-import Tokenizer
+import CharRNN
 
 struct Tokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,9 +44,9 @@ struct Tokenize: ParsableCommand {
 
     func validate() throws {
         if stats && format == .jsonl {
-            throw ValidationError("--stats prints text or json; --format jsonl is for tokens")
+            throw CharRNNError("--stats prints text or json; --format jsonl is for tokens")
         }
-        if top < 0 { throw ValidationError("--top must be 0 or more") }
+        if top < 0 { throw CharRNNError("--top must be 0 or more") }
     }
 
     func run() throws {

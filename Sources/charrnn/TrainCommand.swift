@@ -59,7 +59,7 @@ struct Train: ParsableCommand {
     var resume: Bool { options.resume }
 
     func validate() throws {
-        if resume && initFrom != nil { throw ValidationError("give --resume or --init-from, not both") }
+        if resume && initFrom != nil { throw CharRNNError("give --resume or --init-from, not both") }
     }
 
     /// The configuration of a new run: the flags over the defaults.
@@ -79,6 +79,10 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let started = Date()
+        try checkOutputs([OutputFile(options.out, option: "--out"), OutputFile(resumeFilePath(out: options.out), option: "the resume file")]
+                            + [logFile.map { OutputFile($0, option: "--log") }, plot.map { OutputFile($0, option: "--plot") }].compactMap { $0 },
+                         inputs: [(corpus, "--corpus")] + (initFrom.map { [($0, "--init-from")] } ?? []))
+        let lock = try OutputLock(for: options.out)
         let trainer = try resume ? resumedTrainer() : freshTrainer()
         let c = trainer.configuration, loop = trainer.loop, corpus = trainer.corpus
         let v = corpus.vocabulary.count
@@ -108,7 +112,7 @@ struct Train: ParsableCommand {
         catchStopSignals()
         let summary: TrainingSummary
         do {
-            summary = try trainer.run(out: options.out, cancel: stopToken) { event in
+            summary = try trainer.run(out: options.out, cancel: stopToken, lock: lock) { event in
                 printer.handle(event)
                 if case .recorded = event { try saveHistory(loop.state.history) }
             }

@@ -89,9 +89,9 @@ struct TrainingOptions: ParsableArguments {
     var format: ReportFormat = .text
 
     func validate() throws {
-        if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
-        if rngSeed != nil && deprecatedSeed != nil { throw ValidationError("give --rng-seed only (--seed is its old name)") }
-        if let maxTime, !(maxTime > 0) { throw ValidationError("--max-time must be positive") }
+        if steps != nil && epochs != nil { throw CharRNNError("give --steps or --epochs, not both") }
+        if rngSeed != nil && deprecatedSeed != nil { throw CharRNNError("give --rng-seed only (--seed is its old name)") }
+        if let maxTime, !(maxTime > 0) { throw CharRNNError("--max-time must be positive") }
         if let deprecatedSeed {
             printNote("--seed N is now --rng-seed N for training (--seed is generate's seed text); using --rng-seed \(deprecatedSeed)")
         }
@@ -108,12 +108,12 @@ struct TrainingOptions: ParsableArguments {
         if let dropout { c.dropout = dropout }
         if let batchSize { c.batchSize = batchSize }
         if let lr { c.learningRate = lr }
-        if let clipValue { c.clipping = .value(clipValue) } else if let clip { c.clipping = clip > 0 ? .globalNorm(clip) : .none }
+        if let clipValue { c.clipping = .value(clipValue) } else if let clip { c.clipping = clip == 0 ? .none : .globalNorm(clip) }
         if steps != nil || epochs != nil {
             c.steps = steps
             c.epochs = epochs
         }
-        if let maxTime { c.maxTime = maxTime }
+        if let maxTime { c.maxTime = maxTime.isFinite ? maxTime : nil }  // inf: no limit
         if let patience { c.patience = patience }
         if let lrPlateau { c.plateauFactor = lrPlateau }
         if let minImprovement { c.minimumImprovement = minImprovement }
@@ -141,13 +141,13 @@ struct TrainingOptions: ParsableArguments {
         }
         var c = stored
         if steps != nil || epochs != nil { (c.steps, c.epochs) = (steps, epochs) }
-        if let maxTime { c.maxTime = maxTime }
+        if let maxTime { c.maxTime = maxTime.isFinite ? maxTime : nil }
         if let patience { c.patience = patience }
         if let lrPlateau { c.plateauFactor = lrPlateau }
         if let minImprovement { c.minimumImprovement = minImprovement }
         if let evalEvery { c.validateEvery = evalEvery }
         if let lr { c.learningRate = lr }
-        if let clipValue { c.clipping = .value(clipValue) } else if let clip { c.clipping = clip > 0 ? .globalNorm(clip) : .none }
+        if let clipValue { c.clipping = .value(clipValue) } else if let clip { c.clipping = clip == 0 ? .none : .globalNorm(clip) }
         return c
     }
 

@@ -1,0 +1,100 @@
+// Hostile arguments: sizes that cannot be allocated, outputs that would destroy inputs or
+// devices, two runs on one output. Each gets one line and a status from 1 to 127.
+
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("Hostile arguments")
+struct ReliabilityTests {
+    static let text = String(repeating: "床前明月光，疑是地上霜。\n举头望明月，低头思故乡。\n\n", count: 12)
+
+    /// One line on stderr, a status in 1…127, and `expected` in it.
+    static func refused(_ run: Run, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect((1...127).contains(run.status), "status \(run.status): \(run.stderr)", sourceLocation: sourceLocation)
+        #expect(run.stderr.contains(expected), "\(run.stderr)", sourceLocation: sourceLocation)
+        #expect(run.stderr.split(separator: "\n").count == 1, "one line: \(run.stderr)", sourceLocation: sourceLocation)
+    }
+
+    @Test func sizesBeyondTheLimitsOrTheMachineAreRefusedBeforeAnythingIsAllocated() throws {
+        let corpus = try TemporaryFile(Self.text)
+        let out = (corpus.path as NSString).deletingLastPathComponent + "/big.safetensors"
+        let train = ["train", "--corpus", corpus.path, "--out", out]
+        Self.refused(try charrnn(train + ["--hidden", "100000"]), "--hidden must be at most 65536")
+        Self.refused(try charrnn(train + ["--hidden", "4611686018427387904"]), "--hidden must be at most")
+        Self.refused(try charrnn(train + ["--layers", "1000000", "--hidden", "1"]), "--layers must be at most 64")
+        Self.refused(try charrnn(train + ["--batch-size", "9223372036854775807"]), "--batch-size must be at most")
+        Self.refused(try charrnn(train + ["--seq-length", "9223372036854775000"]), "--seq-length must be at most")
+        Self.refused(try charrnn(train + ["--hidden", "60000", "--layers", "64", "--batch-size", "60000", "--seq-length", "60000"]),
+                     "GB; this machine has")
+        Self.refused(try charrnn(train + ["--hidden", "65536", "--batch-size", "4", "--seq-length", "8", "--threads", "1"]),
+                     "this machine has")
+        Self.refused(try charrnn(train + ["--lr", "inf"]), "--lr must be a positive number")
+        Self.refused(try charrnn(train + ["--clip", "nan"]), "--clip must be a number")
+        Self.refused(try charrnn(["train-classifier", "--data", "/nonexistent", "--out", out, "--batch-size", "9223372036854775807"]),
+                     "--batch-size must be at most")
+        let generate = try charrnn(["generate", "--model", packageRoot + "/Models/kjv.safetensors", "--samples", "100000000"])
+        Self.refused(generate, "--samples must be from 1 to")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test func aTimeLimitOfInfinityIsNoLimit() throws {
+        let corpus = try TemporaryFile(Self.text)
+        let out = (corpus.path as NSString).deletingLastPathComponent + "/inf.safetensors"
+        let run = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--max-time", "inf", "--steps", "2", "--hidden", "8",
+                               "--batch-size", "4", "--seq-length", "8"])
+        #expect(run.status == 0, "\(run.stderr)")
+    }
+
+    @Test func outputsNeverOverwriteInputsDevicesOrEachOther() throws {
+        let corpus = try TemporaryFile(Self.text)
+        let folder = (corpus.path as NSString).deletingLastPathComponent
+        let before = try String(contentsOfFile: corpus.path, encoding: .utf8)
+        let link = folder + "/same.txt"
+        try FileManager.default.linkItem(atPath: corpus.path, toPath: link)
+        let train = ["train", "--corpus", corpus.path, "--hidden", "8", "--steps", "2", "--batch-size", "4", "--seq-length", "8"]
+        Self.refused(try charrnn(train + ["--out", corpus.path]), "would destroy the input")
+        Self.refused(try charrnn(train + ["--out", folder + "/../" + (folder as NSString).lastPathComponent + "/input.txt"]),
+                     "would destroy the input")
+        Self.refused(try charrnn(train + ["--out", link]), "would destroy the input")
+        Self.refused(try charrnn(train + ["--out", folder + "/m.safetensors", "--log", corpus.path]), "--log")
+        Self.refused(try charrnn(train + ["--out", folder + "/m.safetensors", "--plot", folder + "/m.safetensors"]),
+                     "are the same file")
+        Self.refused(try charrnn(train + ["--out", "/dev/null"]), "not a regular file")
+        #expect(try String(contentsOfFile: corpus.path, encoding: .utf8) == before)
+
+        // A names folder: no output may land among its category files.
+        let names = try TemporaryFile(Array("Schmidt\nMüller\nWeber\n".utf8), name: "German.txt")
+        let data = (names.path as NSString).deletingLastPathComponent
+        try "Rossi\nRusso\nBianchi\n".write(toFile: data + "/Italian.txt", atomically: true, encoding: .utf8)
+        Self.refused(try charrnn(["train-classifier", "--data", data, "--out", names.path]), "inside --data")
+        Self.refused(try charrnn(["train-generator", "--data", data, "--out", data + "/new.safetensors"]), "inside --data")
+        #expect(try String(contentsOfFile: names.path, encoding: .utf8) == "Schmidt\nMüller\nWeber\n")
+    }
+
+    @Test func aSecondRunOnTheSameOutputRefusesAndNamesTheFirst() throws {
+        let corpus = try TemporaryFile(String(repeating: Self.text, count: 4))
+        let out = (corpus.path as NSString).deletingLastPathComponent + "/locked.safetensors"
+        let first = Process()
+        first.executableURL = charrnnURL
+        first.arguments = ["train", "--corpus", corpus.path, "--out", out, "--hidden", "8", "--batch-size", "4", "--seq-length", "8",
+                           "--max-time", "60", "--patience", "0"]
+        first.standardError = FileHandle.nullDevice
+        first.standardOutput = FileHandle.nullDevice
+        try first.run()
+        defer { if first.isRunning { first.terminate() } }
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: out + ".resume.safetensors") && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let second = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--hidden", "8", "--batch-size", "4",
+                                  "--seq-length", "8", "--steps", "2"])
+        Self.refused(second, "(pid \(first.processIdentifier)) is writing")
+        first.terminate()
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 143)
+        #expect(!FileManager.default.fileExists(atPath: out + ".lock"), "the lock goes with its run")
+        let third = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--resume", "--max-time", "1"])
+        #expect(third.status == 0, "\(third.stderr)")
+    }
+}
