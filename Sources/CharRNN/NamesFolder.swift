@@ -27,7 +27,7 @@ public struct NamesFolder: Sendable {
     /// - Throws: ``CharRNNError`` when `path` is not a folder, has no `.txt` files, or they hold
     ///   no names; ``TextInputError`` when a file cannot be read or is not UTF-8; ``ICUError`` when
     ///   ICU fails on a name.
-    public init(path: String, unit: TokenUnit = .grapheme, caseMapping: CaseMapping) throws {
+    public init(path: String, unit: TokenUnit = .grapheme, caseMapping: CaseMapping, lossy: Bool = false) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CharRNNError("\(path): not a folder; give a folder of <Category>.txt files, one name per line")
@@ -40,7 +40,7 @@ public struct NamesFolder: Sendable {
         var index: [String: Int] = [:]
         var names: [(text: String, letters: [String], categories: [Int32])] = []
         for (category, file) in files.enumerated() {
-            let text = try TextSource(path: path + "/" + file).readAll()
+            let text = try TextSource(path: path + "/" + file, lossy: lossy).readAll()
             for line in text.split(whereSeparator: \.isNewline) {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
                 guard !trimmed.isEmpty else { continue }

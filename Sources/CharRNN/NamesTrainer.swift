@@ -105,7 +105,8 @@ public final class NamesTrainer {
         self.configuration = configuration
         self.task = task
         folderPath = path
-        folder = try NamesFolder(path: path, unit: configuration.unit, caseMapping: configuration.caseMapping)
+        folder = try NamesFolder(path: path, unit: configuration.unit, caseMapping: configuration.caseMapping,
+                                 lossy: configuration.lossy)
         vocabulary = try Vocabulary(counts: folder.letterCounts, minCount: configuration.minCount,
                                     maxSize: configuration.maxVocabulary, unknownToken: unknownTokenString,
                                     endToken: task == .conditionalGenerator ? Self.endTokenString : nil)

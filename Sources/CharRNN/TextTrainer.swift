@@ -97,12 +97,13 @@ public final class TextTrainer {
             let m = TrainingConfiguration(model: model.metadata)
             (configuration.cell, configuration.hiddenSize, configuration.layers) = (m.cell, m.hiddenSize, m.layers)
             (configuration.unit, configuration.caseMapping) = (m.unit, m.caseMapping)
-            corpus = try TextCorpus(path: path, model: model.metadata)
+            corpus = try TextCorpus(path: path, model: model.metadata, lossy: configuration.lossy)
             network = model.network
             metadata = model.metadata
         } else {
             corpus = try TextCorpus(path: path, unit: configuration.unit, caseMapping: configuration.caseMapping,
-                                    minCount: configuration.minCount, maxVocabulary: configuration.maxVocabulary)
+                                    minCount: configuration.minCount, maxVocabulary: configuration.maxVocabulary,
+                                    lossy: configuration.lossy)
             let v = corpus.vocabulary.count
             let shape = NetworkShape(inputSize: v, hiddenSize: configuration.hiddenSize, layers: configuration.layers,
                                      outputSize: v, cell: configuration.cell)
@@ -158,7 +159,7 @@ public final class TextTrainer {
         try configuration.checkResumable(from: stored, file: resumePath)
         self.configuration = configuration
         corpusPath = path
-        corpus = try TextCorpus(path: path, model: file.model.metadata)
+        corpus = try TextCorpus(path: path, model: file.model.metadata, lossy: configuration.lossy)
         guard corpus.ids.count == progress.corpusTokens, fingerprint(corpus.ids) == progress.corpusHash else {
             throw CharRNNError("\(path) is not the text \(resumePath) was trained on (\(corpus.ids.count) tokens, "
                 + "expected \(progress.corpusTokens)); give the same --corpus, or start over without --resume")

@@ -29,6 +29,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// Share held out for validation: the last part of a text (whole paragraphs), or a stratified
     /// share of each category's names.
     public var validationFraction = 0.05
+    /// Read invalid UTF-8 in the data as U+FFFD instead of stopping at it.
+    public var lossy = false
 
     // MARK: The updates
     /// Parallel streams per batch (text), or names per batch.
@@ -136,12 +138,13 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
     /// Checks that a resumed run changes only what may change between runs: the limits (steps,
     /// epochs, time, patience, plateau factor, minimum improvement), the validation interval,
-    /// the learning rate and its step decay, and the gradient clipping.
+    /// the learning rate and its step decay, the gradient clipping, and `lossy`.
     ///
     /// - Throws: ``CharRNNError`` naming the first other setting that differs from `stored`.
     public func checkResumable(from stored: TrainingConfiguration, file: String) throws {
         var same = self, stored = stored
         (same.threads, stored.threads) = (resolvedThreads, stored.resolvedThreads)
+        same.lossy = stored.lossy  // how the data is read; a resumed run checks that it is the same data
         (same.clipping, same.steps, same.epochs, same.maxTime) = (stored.clipping, stored.steps, stored.epochs, stored.maxTime)
         (same.patience, same.plateauFactor, same.minimumImprovement) = (stored.patience, stored.plateauFactor,
                                                                          stored.minimumImprovement)

@@ -55,7 +55,9 @@ extension SafeTensorsFile {
         let bytes = serialized()
         let temporary = "\(path).tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw .unwritable(file: path, reason: systemError()) }
+        guard descriptor >= 0 else {
+            throw .unwritable(file: path, reason: "cannot create \(temporary) beside it (\(systemError()))")
+        }
 
         var failure: String? = writeAll(bytes, to: descriptor)
         if failure == nil, fsync(descriptor) != 0 { failure = systemError() }

@@ -39,6 +39,9 @@ struct Eval: ParsableCommand {
     @Option(name: .customLong("max-tokens"), help: "Score only the first N tokens (after --held-out).")
     var maxTokens: Int?
 
+    @Flag(help: "Replace invalid UTF-8 with U+FFFD (and say how many) instead of stopping.")
+    var lossy = false
+
     @Option(help: "Output: text or json.")
     var format: ReportFormat = .text
 
@@ -56,7 +59,8 @@ struct Eval: ParsableCommand {
         guard file.metadata.task == .languageModel else {
             throw CharRNNError("\(model): a \(file.metadata.task.rawValue) model; eval --text needs a language model")
         }
-        let corpus = try TextCorpus(path: text, model: file.metadata)
+        let corpus = try TextCorpus(path: text, model: file.metadata, lossy: lossy)
+        if corpus.replacements > 0 { printNote("\(text): replaced \(corpus.replacements) invalid UTF-8 sequence(s) with U+FFFD") }
         if !corpus.unknown.isEmpty {
             printNote("\(text): \(grouped(corpus.unknown.reduce(0) { $0 + $1.count })) letter(s) outside the vocabulary "
                 + "scored as the unknown token")
@@ -86,7 +90,7 @@ struct Eval: ParsableCommand {
         guard metadata.task == .conditionalGenerator || metadata.task == .classifier else {
             throw CharRNNError("\(model): a \(metadata.task.rawValue) model; eval --data needs a name generator or classifier")
         }
-        let folder = try NamesFolder(path: path, unit: metadata.unit, caseMapping: metadata.caseMapping)
+        let folder = try NamesFolder(path: path, unit: metadata.unit, caseMapping: metadata.caseMapping, lossy: lossy)
         guard folder.categories == metadata.categories else {
             throw CharRNNError("\(path): its categories (\(folder.categories.joined(separator: ", "))) are not the model's "
                 + "(\(metadata.categories.joined(separator: ", ")))")

@@ -64,6 +64,9 @@ struct Generate: ParsableCommand {
     @Option(help: "The category to write in (conditional name generators).")
     var category: String?
 
+    @Flag(help: "Read a --seed-file's invalid UTF-8 as U+FFFD instead of stopping.")
+    var lossy = false
+
     @Option(help: "Output: text (streamed as it is written), or json (one document at the end).")
     var format: ReportFormat = .text
 
@@ -89,7 +92,7 @@ struct Generate: ParsableCommand {
             throw CharRNNError("\(error)")
         }
         var seedText = seed ?? ""
-        if let seedFile { seedText = try TextSource(path: seedFile).readAll() }
+        if let seedFile { seedText = try TextSource(path: seedFile, lossy: lossy).readAll() }
         var rng = SeededGenerator(seed: rngSeed ?? UInt64.random(in: 0...UInt64.max))
         let streaming = format == .text && samples == 1
         var out = OutputStream.standardOutput()

@@ -224,6 +224,9 @@ struct Classify: ParsableCommand {
     @Option(help: "How many categories to show per name.")
     var top = 3
 
+    @Flag(help: "Read invalid UTF-8 on standard input as U+FFFD instead of stopping.")
+    var lossy = false
+
     @Option(help: "Output: text or json.")
     var format: ReportFormat = .text
 
@@ -235,7 +238,7 @@ struct Classify: ParsableCommand {
         let classifier = try NamesClassifier(contentsOf: model)
         var inputs = names
         if inputs.isEmpty {
-            inputs = try TextSource(path: "-").readAll().split(whereSeparator: \.isNewline).map(String.init)
+            inputs = try TextSource(path: "-", lossy: lossy).readAll().split(whereSeparator: \.isNewline).map(String.init)
                 .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         }
         let results = classifier.classify(inputs)

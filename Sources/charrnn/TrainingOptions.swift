@@ -82,6 +82,9 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Threads each batch is split across; the weights depend on it (default: all cores).")
     var threads: Int?
 
+    @Flag(help: "Replace invalid UTF-8 in the data with U+FFFD (and say how many) instead of stopping.")
+    var lossy = false
+
     @Flag(help: "Continue from <out>.resume.safetensors; only the limits, validation, learning rate and clipping may change.")
     var resume = false
 
@@ -122,6 +125,7 @@ struct TrainingOptions: ParsableArguments {
         if let minCount { c.minCount = minCount }
         if let seed { c.rngSeed = seed }
         if let threads { c.threads = threads }
+        c.lossy = lossy
     }
 
     /// The stored configuration with the limits given now; the other options given must agree
@@ -140,6 +144,7 @@ struct TrainingOptions: ParsableArguments {
             throw CharRNNError("\(source) was trained with \(flag) \(was); drop \(flag) to resume, or start over")
         }
         var c = stored
+        c.lossy = lossy
         if steps != nil || epochs != nil { (c.steps, c.epochs) = (steps, epochs) }
         if let maxTime { c.maxTime = maxTime.isFinite ? maxTime : nil }
         if let patience { c.patience = patience }

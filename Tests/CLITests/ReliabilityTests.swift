@@ -97,4 +97,22 @@ struct ReliabilityTests {
         let third = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--resume", "--max-time", "1"])
         #expect(third.status == 0, "\(third.stderr)")
     }
+
+    /// Every command that reads text takes the --lossy its UTF-8 error suggests.
+    @Test func theLossyFlagThatErrorsSuggestExistsWhereTextIsRead() throws {
+        let bad = try TemporaryFile(Array(Self.text.utf8) + [0xFF, 0xFE] + Array("\n\n".utf8) + Array(Self.text.utf8))
+        let folder = (bad.path as NSString).deletingLastPathComponent
+        let train = ["train", "--corpus", bad.path, "--out", folder + "/m.safetensors", "--hidden", "8", "--steps", "2",
+                     "--batch-size", "4", "--seq-length", "8"]
+        Self.refused(try charrnn(train), "pass --lossy")
+        let lossy = try charrnn(train + ["--lossy"])
+        #expect(lossy.status == 0 && lossy.stderr.contains("replaced 2 invalid UTF-8"), "\(lossy.stderr)")
+        Self.refused(try charrnn(["eval", "--model", folder + "/m.safetensors", "--text", bad.path]), "pass --lossy")
+        #expect(try charrnn(["eval", "--model", folder + "/m.safetensors", "--text", bad.path, "--lossy"]).status == 0)
+        let seed = try charrnn(["generate", "--model", folder + "/m.safetensors", "--seed-file", bad.path, "--length", "2", "--lossy"])
+        #expect(seed.status == 0, "\(seed.stderr)")
+        let classify = try charrnn(["classify", "--model", packageRoot + "/Models/names-classifier.safetensors", "--lossy"],
+                                   input: Array("Schmidt\n".utf8) + [0xC3] + Array("\nRossi\n".utf8))
+        #expect(classify.status == 0 && classify.stdout.split(separator: "\n").count == 3, "\(classify.stderr)")
+    }
 }
