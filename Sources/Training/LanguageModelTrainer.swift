@@ -107,9 +107,13 @@ public final class LanguageModelTrainer: TrainingObjective {
     public func trainStep() throws(TrainingError) -> Double { try trainStep(rateScale: 1).loss }
 
     /// Validation loss of the current weights (nats per token), or nil without validation text.
-    public func validationLoss() -> Double? {
+    public func validationLoss() -> Double? { validationLoss(cancel: CancellationToken()) }
+
+    /// Validation loss of the current weights, or nil when cancelled on the way.
+    public func validationLoss(cancel: CancellationToken) -> Double? {
         guard validation.count > 1 else { return nil }
-        return Training.validationLoss(network, tokens: validation, batch: settings.batchSize, steps: settings.sequenceLength)
+        return Training.validationLoss(network, tokens: validation, batch: settings.batchSize, steps: settings.sequenceLength,
+                                       cancel: cancel)
     }
 
     /// One training step on the next batch, at the scheduled learning rate times `rateScale`;

@@ -38,6 +38,13 @@ public protocol TrainingObjective: AnyObject {
     /// - Returns: the mean loss over the held-out data, or nil when there is none.
     /// - Complexity: a forward pass over the held-out data.
     func validationLoss() -> Double?
+    /// The same, or nil as soon as `cancel` is set (for held-out data that takes long to score).
+    func validationLoss(cancel: CancellationToken) -> Double?
+}
+
+extension TrainingObjective {
+    /// Checks `cancel` once, before scoring.
+    public func validationLoss(cancel: CancellationToken) -> Double? { cancel.isCancelled ? nil : validationLoss() }
 }
 
 /// One row of a run's history: the mean training loss since the previous row, the validation
@@ -290,14 +297,14 @@ public final class TrainingLoop {
             tick()
             try events(.step(step: step, loss: result.loss, tokensPerSecond: rate()))
             guard step % every == 0 else { continue }
-            let stop = try record(events: events, rate: rate(), scheduled: true, limit: limit)
+            let stop = try record(events: events, rate: rate(), scheduled: true, limit: limit, cancel: cancel)
             intervalStart = monotonicSeconds()
             intervalTokens = 0
             if stop { outcome = .earlyStop; break }
         }
         tick()
         if pendingSteps > 0 || state.history.last?.step != step {
-            _ = try record(events: events, rate: rate(), scheduled: false, limit: limit)
+            _ = try record(events: events, rate: rate(), scheduled: false, limit: limit, cancel: cancel)
         }
         return outcome
     }
@@ -307,8 +314,14 @@ public final class TrainingLoop {
     /// that a resume file written from an event holds the state after this validation).
     ///
     /// - Returns: whether the patience rule ends the run.
-    private func record(events: (TrainingEvent) throws -> Void, rate: Double, scheduled: Bool, limit: Int) throws -> Bool {
-        let loss = objective.validationLoss().flatMap { $0.isFinite ? $0 : nil }
+    private func record(events: (TrainingEvent) throws -> Void, rate: Double, scheduled: Bool, limit: Int,
+                        cancel: CancellationToken) throws -> Bool
+    {
+        // A scheduled validation always completes (the rules must see it, or a resumed run would
+        // differ); the one at the end of a run that was asked to stop is skipped as soon as the
+        // request comes, so that a long held-out text cannot hold the stop up.
+        let loss = (scheduled ? objective.validationLoss() : objective.validationLoss(cancel: cancel))
+            .flatMap { $0.isFinite ? $0 : nil }
         let rateUsed = learningRate  // of the updates before this row
         var improved = false, stop = false, lowered = false
         if let loss {

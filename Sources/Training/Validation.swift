@@ -35,13 +35,24 @@ public func validationStart(tokens: [Int32], fraction: Double, newline: Int32?) 
 /// own start, T steps per pass): as training sees text, and B times faster than one stream.
 /// Every token but the first of each stream is scored. Short texts are scored as one stream.
 public func validationLoss(_ network: RecurrentNetwork, tokens: [Int32], batch: Int, steps: Int) -> Double {
+    validationLoss(network, tokens: tokens, batch: batch, steps: steps, cancel: CancellationToken())!
+}
+
+/// The same, given up (nil) as soon as `cancel` is set, checked after every T steps: a long
+/// held-out text cannot hold up a run that was asked to stop.
+func validationLoss(_ network: RecurrentNetwork, tokens: [Int32], batch: Int, steps: Int, cancel: CancellationToken)
+    -> Double?
+{
     let length = (tokens.count - 1) / batch  // scored tokens per stream
-    guard batch > 1, length >= steps else { return evaluateLanguageModel(network, tokens: tokens, chunk: steps).nats }
+    guard batch > 1, length >= steps else {
+        return cancel.isCancelled ? nil : evaluateLanguageModel(network, tokens: tokens, chunk: steps).nats
+    }
     let state = HiddenState(shape: network.shape, batch: batch)
     var workspaces: [Int: Workspace] = [:]
     var total = 0.0
     var start = 0
     while start < length {
+        if cancel.isCancelled { return nil }
         let t = min(steps, length - start)
         let workspace = workspaces[t] ?? Workspace(shape: network.shape, batch: batch, steps: t)
         workspaces[t] = workspace
