@@ -159,6 +159,15 @@ public final class NamesTrainer {
         return (progress.configuration, progress.task)
     }
 
+    /// A generator's letter-frequency baseline: the entropy, in nats per letter, of the training
+    /// names' letters and end tokens (nil for a classifier, whose baseline is the report's
+    /// `majorityBaseline`).
+    public var letterFrequencyBaseline: Double? {
+        guard task == .conditionalGenerator, let end = vocabulary.endToken else { return nil }
+        let letters = trainIndices.flatMap { names.sequences[$0] + [Int32(end)] }
+        return unigramEntropy(letters, vocabularySize: vocabulary.count)
+    }
+
     /// The latest held-out classification report (classifiers).
     public var latestReport: ClassificationReport? { (objective as? ClassifierTrainer)?.lastReport }
 

@@ -132,6 +132,10 @@ struct TrainClassifier: ParsableCommand {
             try JSONEncoder().encode(document).write(to: URL(fileURLWithPath: saveSplit))
         }
         guard let report = trainer.bestReport else { throw CharRNNError("no name was held out; raise --val-fraction") }
+        if report.accuracy <= report.majorityBaseline {
+            printNote(String(format: "the held-out accuracy (%.3f) is no better than always answering the most common category "
+                + "(%.3f): train longer, or give more names per category", report.accuracy, report.majorityBaseline))
+        }
         let epoch = trainer.bestEpoch ?? 0
         if let plot {
             try confusionMatrixSVG(categories: folder.categories, confusion: report.confusion,
@@ -196,6 +200,10 @@ struct TrainGenerator: ParsableCommand {
             }
         }
         let best = trainer.loop.state.bestLoss ?? 0
+        if let baseline = trainer.letterFrequencyBaseline, best >= baseline {
+            printNote(String(format: "the held-out loss (%.3f bits/letter) is not below the letter-frequency baseline (%.3f): "
+                + "train longer, or give more names", best / log(2), baseline / log(2)))
+        }
         if options.format == .json {
             printJSON(summaryJSON(trainer, summary, out: options.out, started: started).merging([
                 "held_out_nats_per_letter": .number(best), "held_out_bits_per_letter": .number(best / log(2)),

@@ -115,4 +115,16 @@ struct ReliabilityTests {
                                    input: Array("Schmidt\n".utf8) + [0xC3] + Array("\nRossi\n".utf8))
         #expect(classify.status == 0 && classify.stdout.split(separator: "\n").count == 3, "\(classify.stderr)")
     }
+
+    /// A names run that learnt nothing ends normally, with a warning against its baseline.
+    @Test func nameModelsNoBetterThanTheirBaselineSaySo() throws {
+        let names = try TemporaryFile(Array("Schmidt\nMüller\nWeber\nSchneider\nFischer\n".utf8), name: "German.txt")
+        let data = (names.path as NSString).deletingLastPathComponent
+        try "Rossi\nRusso\nBianchi\nRomano\nColombo\n".write(toFile: data + "/Italian.txt", atomically: true, encoding: .utf8)
+        let out = data + "/../nothing-\(UUID().uuidString).safetensors"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let generator = try charrnn(["train-generator", "--data", data, "--out", out, "--epochs", "1", "--hidden", "4", "--lr", "1e-6",
+                                     "--val-fraction", "0.4"])
+        #expect(generator.status == 0 && generator.stderr.contains("not below the letter-frequency baseline"), "\(generator.stderr)")
+    }
 }
