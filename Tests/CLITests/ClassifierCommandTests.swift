@@ -27,7 +27,9 @@ struct ClassifierCommandTests {
         let (keep, folder) = try Self.folder()
         let model = folder + "/../names-\(UUID().uuidString).safetensors"
         defer { try? FileManager.default.removeItem(atPath: model) }
-        let plot = folder + "/confusion.svg", split = folder + "/split.json"
+        let elsewhere = try TemporaryFile([UInt8](), name: "outputs")  // outputs may not go into --data
+        let outputs = (elsewhere.path as NSString).deletingLastPathComponent
+        let plot = outputs + "/confusion.svg", split = outputs + "/split.json"
         let train = try charrnn(["train-classifier", "--data", folder, "--out", model, "--hidden", "16", "--epochs", "40",
                                  "--patience", "40", "--lr", "0.01", "--batch-size", "8", "--val-fraction", "0.2",
                                  "--plot", plot, "--save-split", split, "--format", "json"])
@@ -89,11 +91,13 @@ struct ClassifierCommandTests {
                                                                    encoding: .utf8)
         let model = folder + "/../names-\(UUID().uuidString).safetensors"
         defer { try? FileManager.default.removeItem(atPath: model) }
+        let elsewhere = try TemporaryFile([UInt8](), name: "outputs")  // outputs may not go into --data
+        let outputs = (elsewhere.path as NSString).deletingLastPathComponent
         var heldPairs = 0
         for seed in 0..<3 {
-            let split = folder + "/split-\(seed).json"
+            let split = outputs + "/split-\(seed).json"
             let train = try charrnn(["train-classifier", "--data", folder, "--out", model, "--hidden", "4", "--epochs", "1",
-                                     "--val-fraction", "0.5", "--seed", "\(seed)", "--save-split", split])
+                                     "--val-fraction", "0.5", "--rng-seed", "\(seed)", "--save-split", split])
             #expect(train.status == 0, "\(train.stderr)")
             #expect(train.stderr.contains("82 names in 4 categories"), "\(train.stderr)")  // 72 + 5 pairs
             let parts = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: split)))
@@ -121,7 +125,7 @@ struct ClassifierCommandTests {
         try "Rossi\n".write(toFile: (single.path as NSString).deletingLastPathComponent + "/Italian.txt", atomically: true,
                              encoding: .utf8)
         let nothingHeld = try charrnn(["train-classifier", "--data", (single.path as NSString).deletingLastPathComponent,
-                                       "--out", (single.path as NSString).deletingLastPathComponent + "/m.safetensors"])
+                                       "--out", (single.path as NSString).deletingLastPathComponent + "/../m-\(UUID()).safetensors"])
         #expect(nothingHeld.status != 0 && nothingHeld.stderr.contains("no name is held out"), "\(nothingHeld.stderr)")
         let fixture = packageRoot + "/Tests/ModelTests/Fixtures/rnn_l1.model.safetensors"
         let wrongModel = try charrnn(["classify", "--model", fixture, "Smith"])
@@ -134,7 +138,9 @@ struct ClassifierCommandTests {
     func resumedNamesRunEndsWithTheSameWeights(command: String) throws {
         let (keep, folder) = try Self.folder()
         let common = [command, "--data", folder, "--hidden", "8", "--batch-size", "8", "--lr", "0.01", "--threads", "2"]
-        let straight = folder + "/straight.safetensors", stopped = folder + "/stopped.safetensors"
+        let elsewhere = try TemporaryFile([UInt8](), name: "outputs")  // outputs may not go into --data
+        let outputs = (elsewhere.path as NSString).deletingLastPathComponent
+        let straight = outputs + "/straight.safetensors", stopped = outputs + "/stopped.safetensors"
         #expect(try charrnn(common + ["--out", straight, "--epochs", "4"]).status == 0)
         let first = try charrnn(common + ["--out", stopped, "--epochs", "2"])
         #expect(first.status == 0, "\(first.stderr)")
