@@ -33,9 +33,24 @@ struct ReliabilityTests {
         Self.refused(try charrnn(train + ["--clip", "nan"]), "--clip must be a number")
         Self.refused(try charrnn(["train-classifier", "--data", "/nonexistent", "--out", out, "--batch-size", "9223372036854775807"]),
                      "--batch-size must be at most")
+        Self.refused(try charrnn(["train-generator", "--data", "/nonexistent", "--out", out, "--hidden", "3037000500"]),
+                     "--hidden must be at most")
+        Self.refused(try charrnn(train + ["--out", "/proc/version", "--steps", "1"]), "cannot create")
         let generate = try charrnn(["generate", "--model", packageRoot + "/Models/kjv.safetensors", "--samples", "100000000"])
         Self.refused(generate, "--samples must be from 1 to")
         #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test func hugeLimitsAndRatesEndRunsNormally() throws {
+        let corpus = try TemporaryFile(Self.text)
+        let folder = (corpus.path as NSString).deletingLastPathComponent
+        let small = ["--hidden", "8", "--batch-size", "4", "--seq-length", "8"]
+        let epochs = try charrnn(["train", "--corpus", corpus.path, "--out", folder + "/e.safetensors", "--epochs",
+                                  "9223372036854775807", "--max-time", "1", "--patience", "0"] + small)
+        #expect(epochs.status == 0 && epochs.stderr.contains("time limit"), "\(epochs.stderr)")
+        let wild = try charrnn(["train", "--corpus", corpus.path, "--out", folder + "/w.safetensors", "--lr", "1e30",
+                                "--steps", "3"] + small)
+        #expect(wild.status == 0 && wild.stderr.contains("not below the letter-frequency baseline"), "\(wild.stderr)")
     }
 
     @Test func aTimeLimitOfInfinityIsNoLimit() throws {
