@@ -249,6 +249,19 @@ struct SafeTensorsTests {
                     .badMetadata(file: nil, reason: "the value of \"n\" is a number, not a string")),
             Hostile("metadata not an object", fileBytes(#"{"__metadata__":"v"}"#),
                     .badMetadata(file: nil, reason: "it is a string, not an object")),
+            Hostile("a tensor named twice, both entries alike", fileBytes(a4 + ",\"a\":\(entry([1], 0, 4))}", data: [0, 0, 0, 0]),
+                    .duplicateKey(file: nil, key: "a", path: [])),
+            Hostile("a tensor named twice, once escaped", fileBytes(a4 + ",\"\\u0061\":\(entry([1], 4, 8))}", data: [UInt8](repeating: 0, count: 8)),
+                    .duplicateKey(file: nil, key: "a", path: [])),
+            Hostile("two canonically equivalent tensor names", fileBytes("{\"\u{E9}\":\(entry([1], 0, 4)),\"e\\u0301\":\(entry([1], 4, 8))}",
+                                                                       data: [UInt8](repeating: 0, count: 8)),
+                    .duplicateKey(file: nil, key: "e\u{301}", path: [])),
+            Hostile("a metadata key twice", fileBytes(#"{"__metadata__":{"charrnn":"{}","k":"1","charrnn":"{}"}}"#),
+                    .duplicateKey(file: nil, key: "charrnn", path: ["__metadata__"])),
+            Hostile("__metadata__ twice", fileBytes(#"{"__metadata__":{"a":"1"},"__metadata__":{"b":"2"}}"#),
+                    .duplicateKey(file: nil, key: "__metadata__", path: [])),
+            Hostile("a field of an entry twice", one(#"{"dtype":"F32","shape":[1],"dtype":"F32","data_offsets":[0,4]}"#),
+                    .duplicateKey(file: nil, key: "dtype", path: ["a"])),
             Hostile("truncated data", Array(good.dropLast(3)),
                     .truncated(file: nil, expected: good.count, actual: good.count - 3)),
             Hostile("truncated header", Array(good.prefix(20)),
@@ -265,6 +278,31 @@ struct SafeTensorsTests {
             #expect(hostile.check(error), "got \(error)")
             #expect(!error.description.contains("\n"))
         }
+    }
+
+    @Test func duplicateKeyMessagesSayWhere() {
+        let cases: [(SafeTensorsError, String)] = [
+            (.duplicateKey(file: "m.safetensors", key: "w", path: []), "m.safetensors: the header names tensor \"w\" twice"),
+            (.duplicateKey(file: nil, key: "__metadata__", path: []), "the header has \"__metadata__\" twice"),
+            (.duplicateKey(file: nil, key: "charrnn", path: ["__metadata__"]),
+             "the header has the \"__metadata__\" key \"charrnn\" twice"),
+            (.duplicateKey(file: nil, key: "dtype", path: ["w"]), "the header has the key \"dtype\" twice in the entry of tensor \"w\""),
+            (.duplicateKey(file: nil, key: "k", path: ["w", "x", "[2]"]),
+             "the header has the key \"k\" twice in the entry of tensor \"w\" (inside \"x\" → [2])"),
+        ]
+        for (error, start) in cases {
+            #expect(error.description.contains(start), "\(error)")
+            #expect(error.description.contains("readers would disagree"))
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test func valuesThatLookLikeKeysAreNotDuplicates() throws {
+        // A metadata value holding JSON with a repeated key is only a string here; keys that
+        // differ only in what their escapes spell are different keys.
+        let header = #"{"__metadata__":{"x":"{\"k\":1,\"k\":[\"}\"]}","y":"\\\"","a\\u0062":"1","ab":"2","\\":"3","\"":"4"},"# + #""w":"# + entry([1], 0, 4) + "}"
+        let file = try SafeTensorsFile(bytes: fileBytes(header, data: littleEndianBytes([1])))
+        #expect(file.metadata == ["x": #"{"k":1,"k":["}"]}"#, "y": #"\""#, #"a\u0062"#: "1", "ab": "2", "\\": "3", "\"": "4"])
     }
 
     @Test func everyValidPrefixOfAFileIsRejected() {
