@@ -44,10 +44,16 @@ public struct ModelFile: Sendable {
                             outputSize: output, cell: metadata.cell)
     }
 
-    /// Reads a model file, checking its metadata and every tensor's dtype and shape.
+    /// Reads a model file, checking its metadata, every tensor's dtype and shape, and that
+    /// every weight is finite.
     public init(contentsOf path: String) throws(ModelFileError) {
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile(contentsOf: path) } catch { throw .file(error) }
+        try self.init(file, path: path)
+    }
+
+    /// The model in a safetensors file already read from `path`.
+    init(_ file: SafeTensorsFile, path: String) throws(ModelFileError) {
         guard let text = file.metadata[ModelMetadata.metadataKey] else { throw .noMetadata(file: path) }
         let metadata: ModelMetadata
         do { metadata = try ModelMetadata.decode(fromMetadataString: text) } catch {
@@ -76,7 +82,7 @@ public struct ModelFile: Sendable {
         let layout = ParameterLayout(shape)
         let parameters = FloatBuffer(count: layout.count)
         for entry in layout.entries {
-            do { entry.write(try file.floats(entry.name, shape: entry.shape), to: parameters) } catch {
+            do { entry.write(try file.finiteFloats(entry.name, shape: entry.shape), to: parameters) } catch {
                 throw .file(error)
             }
         }

@@ -49,25 +49,26 @@ public struct ResumeFile: Sendable {
         index < layers ? "state.h_l\(index)" : "state.c_l\(index - layers)"
     }
 
-    /// Reads a resume file, checking that its optimizer and state tensors fit its model.
+    /// Reads a resume file, checking that its optimizer and state tensors fit its model and
+    /// that every value in them, as in the model, is finite.
     public init(contentsOf path: String) throws(ModelFileError) {
-        let model = try ModelFile(contentsOf: path)
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile(contentsOf: path) } catch { throw .file(error) }
+        let model = try ModelFile(file, path: path)
         guard let progress = file.metadata[Self.progressKey],
             let step = file.metadata["charrnn_optimizer_step"].flatMap({ Int($0) }), step >= 0
         else { throw .noMetadata(file: path) }
         let count = model.network.parameterCount
         do {
-            let first = try file.floats("optimizer.first", shape: [count])
-            let second = file.names.contains("optimizer.second") ? try file.floats("optimizer.second", shape: [count]) : []
+            let first = try file.finiteFloats("optimizer.first", shape: [count])
+            let second = file.names.contains("optimizer.second") ? try file.finiteFloats("optimizer.second", shape: [count]) : []
             var state: [[Float]] = []
             let shape = model.network.shape
             // A run with no carried state (names models) has no state tensors.
             let carried = file.names.contains(Self.stateName(0, layers: shape.layers))
             for index in 0..<(!carried ? 0 : shape.cell == .lstm ? 2 * shape.layers : shape.layers) {
                 let name = Self.stateName(index, layers: shape.layers)
-                let values = try file.floats(name)
+                let values = try file.finiteFloats(name)
                 guard values.count % shape.hiddenSize == 0 else {
                     throw SafeTensorsError.shapeMismatch(file: path, name: name, expected: [shape.hiddenSize],
                                                          actual: [values.count])

@@ -96,6 +96,81 @@ struct ModelFileTests {
         #expect { try Self.load(noVocab) } throws: { "\($0)".contains("vocab") }
     }
 
+    // MARK: - Non-finite values
+
+    /// `file` with element `index` (row-major) of tensor `name` set to `value`.
+    static func poisoned(_ file: SafeTensorsFile, _ name: String, at index: Int, _ value: Float) throws -> SafeTensorsFile {
+        var file = file
+        let entry = try file.tensor(name)
+        var values = try file.floats(name)
+        values[index] = value
+        file.add(name, shape: entry.shape, floats: values)
+        return file
+    }
+
+    @Test(arguments: [("rnn.weight_ih_l0", 7, Float.nan, [1, 3]), ("rnn.weight_hh_l0", 0, .infinity, [0, 0]),
+                      ("rnn.bias_ih_l0", 2, -.infinity, [2]), ("rnn.bias_hh_l0", 1, .nan, [1]),
+                      ("decoder.weight", 11, Float(bitPattern: 0x7F80_0001), [3, 2]), ("decoder.bias", 3, .infinity, [3])])
+    func nonFiniteWeightsAreRefusedNamingTheTensorAndIndex(_ name: String, _ index: Int, _ value: Float, _ subscripts: [Int]) throws {
+        let file = try Self.poisoned(try Self.valid(), name, at: index, value)
+        let temporary = try TemporaryFile(file.serialized(), name: "model.safetensors")
+        let error = #expect(throws: ModelFileError.self) { try ModelFile(contentsOf: temporary.path) }
+        guard case .file(.nonFinite(let path?, name, subscripts, let kind))? = error else {
+            Issue.record("got \(String(describing: error))")
+            return
+        }
+        #expect(path == temporary.path && kind == SafeTensorsError.NonFiniteValue(value))
+        let message = error?.description ?? ""
+        #expect(message.hasPrefix("\(temporary.path): tensor \"\(name)\" holds \(kind.rawValue) at \(subscripts)"), "\(message)")
+        #expect(!message.contains("\n"))
+    }
+
+    @Test func extremeFiniteWeightsLoad() throws {
+        var file = try Self.valid()
+        file = try Self.poisoned(file, "decoder.weight", at: 0, .greatestFiniteMagnitude)
+        file = try Self.poisoned(file, "decoder.weight", at: 1, -.greatestFiniteMagnitude)
+        file = try Self.poisoned(file, "rnn.bias_ih_l0", at: 0, .leastNonzeroMagnitude)
+        let model = try Self.load(file)
+        #expect(model.network.layout.entry("decoder.weight")!.read(from: model.network.parameters)[0] == .greatestFiniteMagnitude)
+    }
+
+    /// A resume file of the valid model, with optimizer moments and carried state, as bytes.
+    static func resume(first: [Float]? = nil, second: [Float]? = nil, state: [[Float]]? = nil) throws -> SafeTensorsFile {
+        let model = try Self.load(try Self.valid())
+        let count = model.network.parameterCount
+        let folder = try TemporaryFile([], name: "keep")
+        let path = (folder.path as NSString).deletingLastPathComponent + "/m.resume.safetensors"
+        try ResumeFile(model: model, optimizerStep: 7, optimizerFirst: first ?? [Float](repeating: 0.5, count: count),
+                       optimizerSecond: second ?? [Float](repeating: 0.25, count: count),
+                       carriedState: state ?? [[1, -1, 0, 0.5, 0.5, 0.5]], progress: "{}").write(to: path)
+        return try SafeTensorsFile(contentsOf: path)
+    }
+
+    static func loadResume(_ file: SafeTensorsFile) throws -> ResumeFile {
+        let temporary = try TemporaryFile(file.serialized(), name: "m.resume.safetensors")
+        return try ResumeFile(contentsOf: temporary.path)
+    }
+
+    @Test func resumeFilesWithNonFiniteMomentsOrStateAreRefused() throws {
+        let good = try Self.loadResume(try Self.resume())
+        #expect(good.optimizerStep == 7 && good.carriedState == [[1, -1, 0, 0.5, 0.5, 0.5]])
+
+        let cases: [(SafeTensorsFile, String, [Int], SafeTensorsError.NonFiniteValue)] = [
+            (try Self.poisoned(try Self.resume(), "optimizer.first", at: 5, .nan), "optimizer.first", [5], .nan),
+            (try Self.poisoned(try Self.resume(), "optimizer.second", at: 0, .infinity), "optimizer.second", [0], .infinity),
+            (try Self.poisoned(try Self.resume(), "state.h_l0", at: 4, -.infinity), "state.h_l0", [4], .negativeInfinity),
+            (try Self.poisoned(try Self.resume(), "rnn.weight_hh_l0", at: 8, .nan), "rnn.weight_hh_l0", [2, 2], .nan),
+        ]
+        for (file, name, index, kind) in cases {
+            let error = #expect(throws: ModelFileError.self) { try Self.loadResume(file) }
+            guard case .file(.nonFinite(_, name, index, kind))? = error else {
+                Issue.record("\(name): got \(String(describing: error))")
+                continue
+            }
+            #expect(error?.description.contains("tensor \"\(name)\" holds \(kind.rawValue) at \(index)") == true)
+        }
+    }
+
     @Test func truncatedModelFileIsAnError() throws {
         let bytes = try Self.valid().serialized()
         for cut in [0, 5, 8, 20, bytes.count / 2, bytes.count - 1] {

@@ -351,6 +351,50 @@ struct SafeTensorsTests {
         #expect(try SafeTensorsFile(bytes: file.serialized()).tensors == file.tensors)
     }
 
+    @Test func finiteFloatsNameTheFirstNaNOrInfinity() throws {
+        var file = SafeTensorsFile()
+        file.add("ok", shape: [2, 2], floats: [1, -2, .greatestFiniteMagnitude, -.leastNonzeroMagnitude])
+        file.add("w", shape: [2, 3], floats: [0, 1, 2, 3, .infinity, .nan])
+        file.add("b", shape: [70], floats: (0..<70).map { $0 == 66 ? -.infinity : Float($0) })
+        file.add("q", shape: [1], floats: [Float(bitPattern: 0xFFC0_0001)])  // a negative NaN with a payload
+        file.add("s", shape: [], floats: [.nan])
+        let read = try SafeTensorsFile(bytes: file.serialized())
+        #expect(try read.finiteFloats("ok", shape: [2, 2]) == [1, -2, .greatestFiniteMagnitude, -.leastNonzeroMagnitude])
+        #expect(throws: SafeTensorsError.nonFinite(file: nil, name: "w", index: [1, 1], value: .infinity)) {
+            try read.finiteFloats("w")
+        }
+        #expect(throws: SafeTensorsError.nonFinite(file: nil, name: "b", index: [66], value: .negativeInfinity)) {
+            try read.finiteFloats("b", shape: [70])
+        }
+        #expect(throws: SafeTensorsError.nonFinite(file: nil, name: "q", index: [0], value: .nan)) { try read.finiteFloats("q") }
+        #expect(throws: SafeTensorsError.nonFinite(file: nil, name: "s", index: [], value: .nan)) { try read.finiteFloats("s") }
+        // The plain reader still returns whatever the file holds.
+        #expect(try read.floats("w")[4] == .infinity)
+        #expect(throws: SafeTensorsError.shapeMismatch(file: nil, name: "w", expected: [6], actual: [2, 3])) {
+            try read.finiteFloats("w", shape: [6])
+        }
+        let message = SafeTensorsError.nonFinite(file: "m.safetensors", name: "w", index: [1, 1], value: .nan).description
+        #expect(message.hasPrefix("m.safetensors: tensor \"w\" holds nan at [1, 1]: every value must be a finite number"))
+    }
+
+    @Test func finiteCheckIsOnePassAndFast() throws {
+        // Two million floats (a large charrnn model has about 6.5 million), a NaN in the very last one.
+        let count = 2_000_000
+        var values = (0..<count).map { Float($0 % 1000) * 0.5 - 100 }
+        var file = SafeTensorsFile()
+        file.add("good", shape: [count / 1000, 1000], floats: values)
+        values[count - 1] = .nan
+        file.add("bad", shape: [count / 1000, 1000], floats: values)
+        let read = try SafeTensorsFile(bytes: file.serialized())
+        let start = ContinuousClock.now
+        #expect(try read.finiteFloats("good").count == count)
+        #expect(throws: SafeTensorsError.nonFinite(file: nil, name: "bad", index: [count / 1000 - 1, 999], value: .nan)) {
+            try read.finiteFloats("bad")
+        }
+        // Generous for a debug build on a busy machine.
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
     // MARK: - Files on disk
 
     @Test func atomicWriteLeavesNoTemporaryFile() throws {
