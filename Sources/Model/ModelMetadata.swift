@@ -8,6 +8,7 @@
 //    "categories": [], "training": {...}}
 
 import Foundation
+import SafeTensors  // firstDuplicateKey(inJSON:)
 import Tokenizer  // TokenUnit, CaseMapping: how text becomes tokens
 
 /// What a model does with its outputs.
@@ -54,6 +55,9 @@ public enum ModelMetadataError: Error, Equatable, CustomStringConvertible, Senda
     case invalidValue(key: String, reason: String)
     /// The file was written by a newer charrnn with a format this version cannot read.
     case newerFormat(Int)
+    /// An object of the metadata holds `key` twice; `path` leads to that object (empty: the
+    /// metadata object itself).
+    case duplicateKey(String, path: [String])
 
     public var description: String {
         switch self {
@@ -68,6 +72,11 @@ public enum ModelMetadataError: Error, Equatable, CustomStringConvertible, Senda
         case .newerFormat(let version):
             return "the model's charrnn metadata \"format_version\" is \(version), newer than this charrnn reads "
                 + "(\(ModelMetadata.currentFormatVersion)): upgrade charrnn"
+        case .duplicateKey(let key, let path):
+            return "the model's charrnn metadata has \(String(reflecting: key)) twice"
+                + (path.isEmpty ? "" : " inside \(DuplicateJSONKey.describe(path))")
+                + ": JSON readers would disagree on which value counts, so the file is refused; it is corrupt or was "
+                + "edited by hand"
         }
     }
 }
@@ -178,9 +187,17 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
     /// Reads and checks metadata from the JSON text stored under `__metadata__["charrnn"]`.
     ///
     /// Keys this version does not know are ignored; keys with defaults may be absent or null.
+    /// No object in the text may hold a key twice (compared after unescaping), at any depth.
     ///
-    /// - Throws: `ModelMetadataError` naming the first key that is missing or wrong.
+    /// - Throws: `ModelMetadataError` naming the first key that is missing, wrong or repeated.
     public static func decode(fromMetadataString text: String) throws(ModelMetadataError) -> ModelMetadata {
+        // A repeated key first, since the decoder would silently read only one of its values;
+        // but text that is not JSON at all is reported as such.
+        if let duplicate = firstDuplicateKey(inJSON: text),
+           (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)) != nil
+        {
+            throw .duplicateKey(duplicate.key, path: duplicate.path)
+        }
         do {
             return try JSONDecoder().decode(ModelMetadata.self, from: Data(text.utf8))
         } catch let error as ModelMetadataError {

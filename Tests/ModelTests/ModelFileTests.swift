@@ -92,6 +92,16 @@ struct ModelFileTests {
             return name == "rnn.weight_ih_l0"
         }
 
+        // A repeated key: JSONSerialization would read 3 (and the file would load), Python 64.
+        var repeated = try Self.valid()
+        repeated.metadata["charrnn"] = repeated.metadata["charrnn"]!.replacingOccurrences(
+            of: #""hidden_size":3"#, with: #""hidden_size":3,"hidden_size":64"#)
+        #expect(repeated.metadata["charrnn"]!.contains(#""hidden_size":64"#))
+        #expect { try Self.load(repeated) } throws: { error in
+            guard case ModelFileError.metadata(_, .duplicateKey("hidden_size", [])) = error else { return false }
+            return true
+        }
+
         let noVocab = try Self.metadata { $0["vocab"] = nil }
         #expect { try Self.load(noVocab) } throws: { "\($0)".contains("vocab") }
     }

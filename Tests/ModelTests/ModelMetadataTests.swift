@@ -154,6 +154,15 @@ struct ModelMetadataTests {
             invalid("categories duplicate", "categories", #"["x", "x"]"#,
                     .invalidValue(key: "categories", reason: #"lists "x" twice (at 0 and 1)"#)),
             invalid("training not an object", "training", "[1]", .wrongType(key: "training", expected: "an object")),
+            Invalid(testDescription: "hidden_size twice", text: Self.minimal.replacingOccurrences(
+                        of: #""hidden_size": 8"#, with: #""hidden_size": 512, "hidden_size": 64"#),
+                    error: .duplicateKey("hidden_size", path: []), key: "hidden_size"),
+            Invalid(testDescription: "vocab twice, once escaped", text: Self.minimal.replacingOccurrences(
+                        of: #""vocab": ["a", "b"]"#, with: #""vocab": ["a", "b"], "vocab": ["c"]"#),
+                    error: .duplicateKey("vocab", path: []), key: "vocab"),
+            Invalid(testDescription: "a key twice inside training", text: Self.minimal.replacingOccurrences(
+                        of: #""num_layers": 1"#, with: #""num_layers": 1, "training": {"lr": [{"x": 1, "x": 2}]}"#),
+                    error: .duplicateKey("x", path: ["training", "lr", "[0]"]), key: "x"),
             Invalid(testDescription: "classifier without categories", text: classifier,
                     error: .invalidValue(key: "categories", reason: "is missing or empty; a classifier model needs them"),
                     key: "categories"),
@@ -175,8 +184,21 @@ struct ModelMetadataTests {
         #expect(error?.description.contains("upgrade charrnn") == true)
     }
 
+    @Test func duplicateKeyMessageSaysWhere() {
+        let top = ModelMetadataError.duplicateKey("hidden_size", path: []).description
+        #expect(top.hasPrefix("the model's charrnn metadata has \"hidden_size\" twice: JSON readers would disagree"))
+        let nested = ModelMetadataError.duplicateKey("x", path: ["training", "lr", "[0]"]).description
+        #expect(nested.hasPrefix("the model's charrnn metadata has \"x\" twice inside \"training\" → \"lr\" → [0]: "))
+    }
+
+    @Test func repeatedKeysInDifferentObjectsAreFine() throws {
+        let text = Self.minimal.replacingOccurrences(of: #""num_layers": 1"#,
+                                                     with: #""num_layers": 1, "training": {"vocab": 1, "x": {"vocab": 2}}"#)
+        #expect(try ModelMetadata.decode(fromMetadataString: text).training["vocab"] == 1)
+    }
+
     @Test func notJSONOrNotAnObject() {
-        for text in ["", "not json", "[1, 2]", "\"text\""] {
+        for text in ["", "not json", "[1, 2]", "\"text\"", #"{"a": 1, "a": 2"#] {
             let error = #expect(throws: ModelMetadataError.self) { try ModelMetadata.decode(fromMetadataString: text) }
             guard case .notJSON? = error else { Issue.record("\(text): got \(String(describing: error))"); continue }
         }
