@@ -60,7 +60,13 @@ public struct ModelFile: Sendable {
             throw .metadata(file: path, error)
         }
         // Every tensor's shape is checked against the file before anything is allocated: the
-        // sizes in the metadata are only trusted once the file's own data confirms them.
+        // sizes in the metadata are only trusted once the file's own data confirms them. The
+        // metadata's limits keep every size below (and the parameter count, computed with
+        // overflow checks) far from Int's.
+        guard let parameterCount = metadata.parameterCount else {
+            throw .metadata(file: path, .invalidValue(key: "hidden_size", reason: "makes a network with more parameters "
+                + "than an Int can count"))
+        }
         let h = metadata.hiddenSize, gh = metadata.cell.gateCount * h
         let input = metadata.vocab.count + (metadata.task == .conditionalGenerator ? metadata.categories.count : 0)
         let output = metadata.task == .classifier ? metadata.categories.count : metadata.vocab.count
@@ -80,6 +86,7 @@ public struct ModelFile: Sendable {
         }
         let shape = Self.shape(of: metadata)
         let layout = ParameterLayout(shape)
+        assert(layout.count == parameterCount, "the metadata's parameter count disagrees with the layout")
         let parameters = FloatBuffer(count: layout.count)
         for entry in layout.entries {
             do { entry.write(try file.finiteFloats(entry.name, shape: entry.shape), to: parameters) } catch {

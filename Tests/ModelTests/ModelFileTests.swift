@@ -38,15 +38,29 @@ struct ModelFileTests {
     }
 
     @Test func hugeSizesInTheMetadataAreCheckedAgainstTheTensors() throws {
-        let huge = try Self.metadata { $0["hidden_size"] = 1 << 40 }
-        #expect { try Self.load(huge) } throws: { error in
+        // Within the limits: refused by the tensors the file does not hold.
+        let wide = try Self.metadata { $0["hidden_size"] = 65_536 }
+        #expect { try Self.load(wide) } throws: { error in
             guard case ModelFileError.file(.shapeMismatch(_, let name, _, _)) = error else { return false }
             return name == "rnn.weight_ih_l0"
         }
-        let deep = try Self.metadata { $0["num_layers"] = 1_000_000_000 }
+        let deep = try Self.metadata { $0["num_layers"] = 64 }
         #expect { try Self.load(deep) } throws: { error in
             guard case ModelFileError.file(.missingTensor(_, let name)) = error else { return false }
             return name == "rnn.weight_ih_l1"
+        }
+        // Beyond them: refused by the metadata check, before any size is computed from them
+        // (an LSTM's G·H with hidden_size 2^62 used to overflow and trap).
+        for (key, value, limit) in [("hidden_size", 1 << 40, 65_536), ("hidden_size", 1 << 62, 65_536),
+                                    ("hidden_size", Int.max, 65_536), ("num_layers", 1_000_000_000, 64), ("num_layers", Int.max, 64)] {
+            let file = try Self.metadata {
+                $0[key] = value
+                $0["cell"] = "lstm"
+            }
+            #expect { try Self.load(file) } throws: { error in
+                guard case ModelFileError.metadata(_, .invalidValue(key, let reason)) = error else { return false }
+                return reason == "is \(value); it must be at most \(limit)"
+            }
         }
     }
 
