@@ -11,6 +11,10 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible, Sendable 
     case noMetadata(file: String)
     /// The `charrnn` metadata is invalid.
     case metadata(file: String, ModelMetadataError)
+    /// A resume file has no `__metadata__[key]` (`charrnn_resume` or `charrnn_optimizer_step`).
+    case missingResumeEntry(file: String, key: String)
+    /// A resume file's `__metadata__[key]` holds something it cannot.
+    case invalidResumeEntry(file: String, key: String, reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +25,14 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible, Sendable 
                 + "vocabulary metadata (see DESIGN.md, model files)"
         case .metadata(let file, let error):
             return "\(file): \(error.description)"
+        case .missingResumeEntry(let file, let key):
+            return "\(file): no \"\(key)\" entry in the safetensors metadata, "
+                + (key == ResumeFile.progressKey
+                    ? "so this is not a resume file (a model file, perhaps): resume from the <out>.resume.safetensors "
+                        + "that training writes beside its model"
+                    : "which every resume file has: the file is incomplete or was not written by charrnn")
+        case .invalidResumeEntry(let file, let key, let reason):
+            return "\(file): the safetensors metadata entry \"\(key)\" \(reason): the resume file is corrupt"
         }
     }
 }

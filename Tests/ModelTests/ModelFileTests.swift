@@ -195,6 +195,52 @@ struct ModelFileTests {
         }
     }
 
+    // MARK: - Resume entries
+
+    @Test func aModelFileIsNotAResumeFile() throws {
+        let model = try Self.valid()
+        let temporary = try TemporaryFile(model.serialized(), name: "model.safetensors")
+        let error = #expect(throws: ModelFileError.missingResumeEntry(file: temporary.path, key: "charrnn_resume")) {
+            try ResumeFile(contentsOf: temporary.path)
+        }
+        #expect(error?.description == "\(temporary.path): no \"charrnn_resume\" entry in the safetensors metadata, so this "
+            + "is not a resume file (a model file, perhaps): resume from the <out>.resume.safetensors that training writes "
+            + "beside its model")
+        #expect(error?.description.contains("no \"charrnn\" entry") == false)
+    }
+
+    @Test func resumeEntriesMissingOrWrongAreNamed() throws {
+        var noStep = try Self.resume()
+        noStep.metadata["charrnn_optimizer_step"] = nil
+        let missing = #expect(throws: ModelFileError.self) { try Self.loadResume(noStep) }
+        guard case .missingResumeEntry(_, "charrnn_optimizer_step")? = missing else {
+            Issue.record("got \(String(describing: missing))")
+            return
+        }
+        #expect(missing?.description.contains(#"no "charrnn_optimizer_step" entry in the safetensors metadata, which every "#
+            + "resume file has") == true)
+
+        for text in ["-1", "abc", "", "1.5", "99999999999999999999"] {
+            var bad = try Self.resume()
+            bad.metadata["charrnn_optimizer_step"] = text
+            let error = #expect(throws: ModelFileError.self) { try Self.loadResume(bad) }
+            guard case .invalidResumeEntry(_, "charrnn_optimizer_step", let reason)? = error else {
+                Issue.record("\(text): got \(String(describing: error))")
+                continue
+            }
+            #expect(reason == "is \(String(reflecting: text)), not a whole number ≥ 0")
+            #expect(error?.description.hasSuffix(": the resume file is corrupt") == true)
+        }
+
+        // Without its own metadata, the model part is what is missing.
+        var bare = try Self.resume()
+        bare.metadata["charrnn"] = nil
+        #expect { try Self.loadResume(bare) } throws: { error in
+            guard case ModelFileError.noMetadata = error else { return false }
+            return true
+        }
+    }
+
     @Test func truncatedModelFileIsAnError() throws {
         let bytes = try Self.valid().serialized()
         for cut in [0, 5, 8, 20, bytes.count / 2, bytes.count - 1] {
