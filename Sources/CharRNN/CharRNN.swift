@@ -39,3 +39,22 @@ public struct CharRNNError: Error, CustomStringConvertible, Sendable, Equatable 
 /// Where a training run keeps its latest state for a resume, beside its model file `out`:
 /// `out + ".resume.safetensors"`.
 public func resumeFilePath(out: String) -> String { out + ".resume.safetensors" }
+
+extension CharRNNError {
+    /// A mean loss that is not finite: the model's scores overflowed float32 (to ±∞ or NaN),
+    /// which only weights of absurd size make them do (NaN or infinite weights are refused when
+    /// a model file is read).
+    ///
+    /// - Parameter nats: the loss, NaN or infinite.
+    public static func lossNotFinite(_ nats: Double) -> CharRNNError {
+        CharRNNError("the model's mean loss is \(nats.isNaN ? "NaN" : "infinite"): its scores overflow float32 (its weights are so large "
+            + "that the arithmetic reaches infinity or NaN), so it cannot be scored; retrain it or use another model")
+    }
+
+    /// A model's scores for `what` (a name, "name 3 of names/") are not numbers (NaN): its
+    /// weights are so large that float32 arithmetic overflows.
+    public static func scoresNotNumbers(for what: String) -> CharRNNError {
+        CharRNNError("\(what): the model's scores are not numbers (NaN): its weights are so large that float32 "
+            + "arithmetic overflows; retrain it or use another model")
+    }
+}

@@ -236,14 +236,14 @@ public final class LanguageModel {
     /// - Parameter text: the text to score, at least two letters.
     /// - Returns: the number of letters scored and their mean loss.
     /// - Throws: ``CharRNNError`` when the model is not a language model, the text has fewer
-    ///   than two letters, or it has letters outside the vocabulary and the model has no
-    ///   unknown token.
+    ///   than two letters, it has letters outside the vocabulary and the model has no unknown
+    ///   token, or the loss is not finite (see ``score(ids:)``).
     /// - Complexity: one network step per letter scored, run in chunks of 256 steps.
     public func score(_ text: String) throws -> Score {
         guard metadata.task == .languageModel else { throw CharRNNError("scoring a text needs a language model") }
         let ids = try codec.encode(text).ids
         guard ids.count >= 2 else { throw CharRNNError("the text needs at least two letters to score one") }
-        return score(ids: ids)
+        return try score(ids: ids)
     }
 
     /// The model's loss on a text given as ids (at least two).
@@ -252,9 +252,12 @@ public final class LanguageModel {
     ///   ``TextCodec/encode(_:what:)`` or ``TextCorpus/ids``.
     /// - Returns: the number of ids scored (all but the first) and their mean loss; 0 scored
     ///   for fewer than two ids.
+    /// - Throws: ``CharRNNError`` when the loss is not finite: the model's scores overflowed
+    ///   float32 (to ±∞ or NaN), which only weights of absurd size make them do.
     /// - Complexity: one network step per id, run in chunks of 256 steps.
-    public func score(ids: [Int32]) -> Score {
+    public func score(ids: [Int32]) throws -> Score {
         let (nats, count) = evaluateLanguageModel(network, tokens: ids)
+        guard nats.isFinite else { throw CharRNNError.lossNotFinite(nats) }
         return Score(tokens: count, natsPerToken: nats)
     }
 }

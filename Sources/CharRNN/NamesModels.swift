@@ -87,7 +87,9 @@ public final class NamesClassifier {
     ///
     /// - Parameter names: the names, as written (leading and trailing spaces ignored).
     /// - Returns: one result per name, in the order given: its ``ClassifiedName``, or the
-    ///   error that says why it could not be read.
+    ///   error that says why it could not be read or scored (the model's scores for it are not
+    ///   numbers: weights so large that float32 arithmetic overflows). Scores of +∞ are not an
+    ///   error: the categories scored +∞ share the probability.
     /// - Complexity: one forward pass per 64 names, as long as the longest of them.
     public func classify(_ names: [String]) -> [Result<ClassifiedName, CharRNNError>] {
         var results: [Result<ClassifiedName, CharRNNError>] = []
@@ -108,6 +110,10 @@ public final class NamesClassifier {
         let probabilities = Classification.classify(network, sequences: valid.map(\.ids))
         for (item, p) in zip(valid, probabilities) {
             guard case .success(var answer) = results[item.index] else { continue }
+            if p.contains(where: \.isNaN) {
+                results[item.index] = .failure(.scoresNotNumbers(for: answer.input))
+                continue
+            }
             answer.predictions = p.indices.sorted { p[$0] > p[$1] }.map { Prediction(category: categories[$0], probability: p[$0]) }
             results[item.index] = .success(answer)
         }

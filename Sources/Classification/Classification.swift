@@ -17,6 +17,10 @@ import Darwin
 /// Each sequence is read from a zero state, in batches of `batchSize` padded to their longest
 /// (each held at its last letter), and the decoder reads its final state.
 ///
+/// Logits that overflowed (weights of absurd size) give a defined answer, never a trap: see
+/// ``softmaxProbabilities(_:)``. A sequence whose logits hold a NaN gets NaN for every
+/// category, for the caller to report.
+///
 /// - Parameters:
 ///   - network: a classifier: input the vocabulary, output the categories.
 ///   - sequences: letter ids; an empty sequence is read as one step of letter 0.
@@ -35,15 +39,29 @@ public func classify(_ network: RecurrentNetwork, sequences: [[Int32]], batchSiz
         workspaces[[b, t]] = workspace
         _ = workspace.classifierLoss(network, inputs: inputs, lengths: chunk.map { Int32(max(1, $0.count)) },
                                      categories: [Int32](repeating: 0, count: b), gradients: nil, lossScale: 1)
-        for s in 0..<b {
-            let logits = workspace.logits(ofStream: s).map(Double.init)
-            let m = logits.max()!
-            let exps = logits.map { exp($0 - m) }
-            let sum = exps.reduce(0, +)
-            result.append(exps.map { $0 / sum })
-        }
+        for s in 0..<b { result.append(softmaxProbabilities(workspace.logits(ofStream: s))) }
     }
     return result
+}
+
+/// softmax(logits) in `Double`, with the maximum subtracted, defined for every input: the
+/// logits that are +∞ share the probability equally (the limit as they grow), a row of −∞ is
+/// uniform, and a row holding a NaN is NaN everywhere.
+public func softmaxProbabilities(_ logits: some Collection<Float>) -> [Double] {
+    guard !logits.contains(where: \.isNaN) else { return [Double](repeating: .nan, count: logits.count) }
+    let m = Double(logits.max() ?? 0)
+    switch m {
+    case .infinity: return logits.map { $0 == .infinity ? 1 : 0 }.normalized()
+    case -.infinity: return [Double](repeating: 1, count: logits.count).normalized()
+    default: return logits.map { exp(Double($0) - m) }.normalized()
+    }
+}
+
+extension [Double] {
+    fileprivate func normalized() -> [Double] {
+        let sum = reduce(0, +)
+        return map { $0 / sum }
+    }
 }
 
 /// How well predictions match labels: accuracy, macro-F1, per-category precision and recall,

@@ -11,6 +11,10 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible, Sendable 
     case noMetadata(file: String)
     /// The `charrnn` metadata is invalid.
     case metadata(file: String, ModelMetadataError)
+    /// A resume file has no `__metadata__[key]` (`charrnn_resume` or `charrnn_optimizer_step`).
+    case missingResumeEntry(file: String, key: String)
+    /// A resume file's `__metadata__[key]` holds something it cannot.
+    case invalidResumeEntry(file: String, key: String, reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +25,14 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible, Sendable 
                 + "vocabulary metadata (see DESIGN.md, model files)"
         case .metadata(let file, let error):
             return "\(file): \(error.description)"
+        case .missingResumeEntry(let file, let key):
+            return "\(file): no \"\(key)\" entry in the safetensors metadata, "
+                + (key == ResumeFile.progressKey
+                    ? "so this is not a resume file (a model file, perhaps): resume from the <out>.resume.safetensors "
+                        + "that training writes beside its model"
+                    : "which every resume file has: the file is incomplete or was not written by charrnn")
+        case .invalidResumeEntry(let file, let key, let reason):
+            return "\(file): the safetensors metadata entry \"\(key)\" \(reason): the resume file is corrupt"
         }
     }
 }
@@ -44,17 +56,29 @@ public struct ModelFile: Sendable {
                             outputSize: output, cell: metadata.cell)
     }
 
-    /// Reads a model file, checking its metadata and every tensor's dtype and shape.
+    /// Reads a model file, checking its metadata, every tensor's dtype and shape, and that
+    /// every weight is finite.
     public init(contentsOf path: String) throws(ModelFileError) {
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile(contentsOf: path) } catch { throw .file(error) }
+        try self.init(file, path: path)
+    }
+
+    /// The model in a safetensors file already read from `path`.
+    init(_ file: SafeTensorsFile, path: String) throws(ModelFileError) {
         guard let text = file.metadata[ModelMetadata.metadataKey] else { throw .noMetadata(file: path) }
         let metadata: ModelMetadata
         do { metadata = try ModelMetadata.decode(fromMetadataString: text) } catch {
             throw .metadata(file: path, error)
         }
         // Every tensor's shape is checked against the file before anything is allocated: the
-        // sizes in the metadata are only trusted once the file's own data confirms them.
+        // sizes in the metadata are only trusted once the file's own data confirms them. The
+        // metadata's limits keep every size below (and the parameter count, computed with
+        // overflow checks) far from Int's.
+        guard let parameterCount = metadata.parameterCount else {
+            throw .metadata(file: path, .invalidValue(key: "hidden_size", reason: "makes a network with more parameters "
+                + "than an Int can count"))
+        }
         let h = metadata.hiddenSize, gh = metadata.cell.gateCount * h
         let input = metadata.vocab.count + (metadata.task == .conditionalGenerator ? metadata.categories.count : 0)
         let output = metadata.task == .classifier ? metadata.categories.count : metadata.vocab.count
@@ -74,9 +98,10 @@ public struct ModelFile: Sendable {
         }
         let shape = Self.shape(of: metadata)
         let layout = ParameterLayout(shape)
+        assert(layout.count == parameterCount, "the metadata's parameter count disagrees with the layout")
         let parameters = FloatBuffer(count: layout.count)
         for entry in layout.entries {
-            do { entry.write(try file.floats(entry.name, shape: entry.shape), to: parameters) } catch {
+            do { entry.write(try file.finiteFloats(entry.name, shape: entry.shape), to: parameters) } catch {
                 throw .file(error)
             }
         }

@@ -8,6 +8,7 @@
 //    "categories": [], "training": {...}}
 
 import Foundation
+import SafeTensors  // firstDuplicateKey(inJSON:)
 import Tokenizer  // TokenUnit, CaseMapping: how text becomes tokens
 
 /// What a model does with its outputs.
@@ -54,6 +55,9 @@ public enum ModelMetadataError: Error, Equatable, CustomStringConvertible, Senda
     case invalidValue(key: String, reason: String)
     /// The file was written by a newer charrnn with a format this version cannot read.
     case newerFormat(Int)
+    /// An object of the metadata holds `key` twice; `path` leads to that object (empty: the
+    /// metadata object itself).
+    case duplicateKey(String, path: [String])
 
     public var description: String {
         switch self {
@@ -68,6 +72,11 @@ public enum ModelMetadataError: Error, Equatable, CustomStringConvertible, Senda
         case .newerFormat(let version):
             return "the model's charrnn metadata \"format_version\" is \(version), newer than this charrnn reads "
                 + "(\(ModelMetadata.currentFormatVersion)): upgrade charrnn"
+        case .duplicateKey(let key, let path):
+            return "the model's charrnn metadata has \(String(reflecting: key)) twice"
+                + (path.isEmpty ? "" : " inside \(DuplicateJSONKey.describe(path))")
+                + ": JSON readers would disagree on which value counts, so the file is refused; it is corrupt or was "
+                + "edited by hand"
         }
     }
 }
@@ -84,6 +93,15 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
     public static let metadataKey = "charrnn"
     /// The format version this code reads and writes.
     public static let currentFormatVersion = 1
+
+    /// The largest `hidden_size` accepted.
+    public static let maxHiddenSize = 65_536
+    /// The largest `num_layers` accepted.
+    public static let maxLayers = 64
+    /// The most `vocab` entries accepted.
+    public static let maxVocabulary = 1_000_000
+    /// The most `categories` accepted.
+    public static let maxCategories = 100_000
 
     /// `format_version`: the layout of this metadata (always ``currentFormatVersion`` once read).
     public let formatVersion: Int
@@ -138,30 +156,107 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
 
     // MARK: - Checks
 
-    /// Checks the values that the JSON types alone do not: version, sizes, vocabulary, ids and
-    /// categories.
+    /// Checks the values that the JSON types alone do not: version, sizes and their limits,
+    /// vocabulary (each entry one token of `unit`), ids, what each task may carry, categories,
+    /// and that the parameter count is an `Int`.
     ///
     /// - Throws: `ModelMetadataError` naming the first key that is wrong.
+    /// - Complexity: One tokenization of each `vocab` entry, after every cheaper check.
     public func validate() throws(ModelMetadataError) {
         if formatVersion > Self.currentFormatVersion { throw .newerFormat(formatVersion) }
         if formatVersion < 1 { throw .invalidValue(key: "format_version", reason: "is \(formatVersion); it must be 1") }
-        if hiddenSize < 1 { throw .invalidValue(key: "hidden_size", reason: "is \(hiddenSize); it must be at least 1") }
-        if numLayers < 1 { throw .invalidValue(key: "num_layers", reason: "is \(numLayers); it must be at least 1") }
+        try Self.checkRange(hiddenSize, key: "hidden_size", limit: Self.maxHiddenSize)
+        try Self.checkRange(numLayers, key: "num_layers", limit: Self.maxLayers)
         if normalization != "NFC" {
             throw .invalidValue(key: "normalization", reason: "is \(String(reflecting: normalization)); "
                 + "this charrnn supports only \"NFC\": upgrade charrnn")
         }
         if vocab.isEmpty { throw .invalidValue(key: "vocab", reason: "is empty; a model needs at least one token") }
+        if vocab.count > Self.maxVocabulary {
+            throw .invalidValue(key: "vocab", reason: "has \(vocab.count) entries; at most \(Self.maxVocabulary) are allowed")
+        }
         try Self.checkUnique(vocab, key: "vocab")
         for (key, id) in [("unknown_token", unknownToken), ("end_token", endToken)] {
             if let id, !vocab.indices.contains(id) {
                 throw .invalidValue(key: key, reason: "is \(id), outside the vocabulary of \(vocab.count) tokens")
             }
         }
+        switch (task, endToken) {
+        case (.conditionalGenerator, nil):
+            throw .invalidValue(key: "end_token", reason: "is missing or null; a conditional-generator needs one "
+                + "(it starts every name and ends it)")
+        case (.languageModel, let id?), (.classifier, let id?):
+            throw .invalidValue(key: "end_token", reason: "is \(id), but a \(task.rawValue) has no end token "
+                + "(only a conditional-generator has one)")
+        default: break
+        }
+        if categories.count > Self.maxCategories {
+            throw .invalidValue(key: "categories", reason: "has \(categories.count) entries; at most "
+                + "\(Self.maxCategories) are allowed")
+        }
         if task.needsCategories && categories.isEmpty {
             throw .invalidValue(key: "categories", reason: "is missing or empty; a \(task.rawValue) model needs them")
         }
+        if !task.needsCategories && !categories.isEmpty {
+            throw .invalidValue(key: "categories", reason: "has \(categories.count) entries, but a \(task.rawValue) "
+                + "has no categories")
+        }
         try Self.checkUnique(categories, key: "categories")
+        if parameterCount == nil {
+            throw .invalidValue(key: "hidden_size", reason: "makes a network with more parameters than an Int can count")
+        }
+        try checkTokens()
+    }
+
+    /// The number of weights and biases the metadata implies (the elements of every tensor of
+    /// [the format's table](docs/model-format.md#tensors)), computed with overflow checks; nil
+    /// when it does not fit an `Int` (never, within the limits ``validate()`` enforces).
+    public var parameterCount: Int? {
+        func product(_ x: Int, _ y: Int) -> Int? {
+            let (value, overflow) = x.multipliedReportingOverflow(by: y)
+            return overflow || x < 0 || y < 0 ? nil : value
+        }
+        func sum(_ x: Int, _ y: Int) -> Int? {
+            let (value, overflow) = x.addingReportingOverflow(y)
+            return overflow ? nil : value
+        }
+        let h = hiddenSize
+        guard let gh = product(cell.gateCount, h),
+              let input = task == .conditionalGenerator ? sum(vocab.count, categories.count) : vocab.count
+        else { return nil }
+        let output = task == .classifier ? categories.count : vocab.count
+        // Each layer: weight_ih [G·H, In (layer 0) or H], weight_hh [G·H, H], two biases [G·H],
+        // that is G·H · (columns + H + 2); then decoder.weight [Out, H] and decoder.bias [Out].
+        guard numLayers >= 1, let first = sum(input, h).flatMap({ sum($0, 2) }).flatMap({ product(gh, $0) }),
+              let other = sum(h, h).flatMap({ sum($0, 2) }).flatMap({ product(gh, $0) }),
+              let others = product(other, numLayers - 1), let decoder = sum(h, 1).flatMap({ product(output, $0) })
+        else { return nil }
+        return sum(first, others).flatMap { sum($0, decoder) }
+    }
+
+    /// Each `vocab` entry must be exactly one token of `unit`, as the model's tokenizer (case
+    /// mapping, NFC, segmentation) cuts it on its own.
+    private func checkTokens() throws(ModelMetadataError) {
+        let tokenizer: Tokenizer
+        do { tokenizer = try Tokenizer(unit: unit, caseMapping: caseMapping) } catch {
+            throw .invalidValue(key: "unit", reason: "cannot be checked: \(error)")
+        }
+        for (index, entry) in vocab.enumerated() {
+            var count = 0
+            do { try tokenizer.forEachToken(in: entry) { _ in count += 1 } } catch {
+                throw .invalidValue(key: "vocab", reason: "entry \(index) cannot be tokenized: \(error)")
+            }
+            guard count != 1 else { continue }
+            let what = count == 0 ? "entry \(index) is the empty string"
+                : "entry \(index), \(describeToken(entry)), is \(count) \(unit.rawValue)s"
+            let after = caseMapping == .lower ? "after lowercasing and NFC" : "after NFC"
+            throw .invalidValue(key: "vocab", reason: "\(what); every entry must be exactly one \(unit.rawValue) (\(after))")
+        }
+    }
+
+    private static func checkRange(_ value: Int, key: String, limit: Int) throws(ModelMetadataError) {
+        if value < 1 { throw .invalidValue(key: key, reason: "is \(value); it must be at least 1") }
+        if value > limit { throw .invalidValue(key: key, reason: "is \(value); it must be at most \(limit)") }
     }
 
     private static func checkUnique(_ names: [String], key: String) throws(ModelMetadataError) {
@@ -178,9 +273,17 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
     /// Reads and checks metadata from the JSON text stored under `__metadata__["charrnn"]`.
     ///
     /// Keys this version does not know are ignored; keys with defaults may be absent or null.
+    /// No object in the text may hold a key twice (compared after unescaping), at any depth.
     ///
-    /// - Throws: `ModelMetadataError` naming the first key that is missing or wrong.
+    /// - Throws: `ModelMetadataError` naming the first key that is missing, wrong or repeated.
     public static func decode(fromMetadataString text: String) throws(ModelMetadataError) -> ModelMetadata {
+        // A repeated key first, since the decoder would silently read only one of its values;
+        // but text that is not JSON at all is reported as such.
+        if let duplicate = firstDuplicateKey(inJSON: text),
+           (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)) != nil
+        {
+            throw .duplicateKey(duplicate.key, path: duplicate.path)
+        }
         do {
             return try JSONDecoder().decode(ModelMetadata.self, from: Data(text.utf8))
         } catch let error as ModelMetadataError {

@@ -19,6 +19,7 @@ public struct ResumeFile: Sendable {
     public var progress: String
 
     static let progressKey = "charrnn_resume"
+    static let stepKey = "charrnn_optimizer_step"
 
     public init(model: ModelFile, optimizerStep: Int, optimizerFirst: [Float], optimizerSecond: [Float],
                 carriedState: [[Float]], progress: String)
@@ -35,7 +36,7 @@ public struct ResumeFile: Sendable {
     public func write(to path: String) throws(ModelFileError) {
         var file = try model.safetensors()
         file.metadata[Self.progressKey] = progress
-        file.metadata["charrnn_optimizer_step"] = String(optimizerStep)
+        file.metadata[Self.stepKey] = String(optimizerStep)
         file.add("optimizer.first", shape: [optimizerFirst.count], floats: optimizerFirst)
         if !optimizerSecond.isEmpty { file.add("optimizer.second", shape: [optimizerSecond.count], floats: optimizerSecond) }
         for (index, state) in carriedState.enumerated() {
@@ -49,25 +50,36 @@ public struct ResumeFile: Sendable {
         index < layers ? "state.h_l\(index)" : "state.c_l\(index - layers)"
     }
 
-    /// Reads a resume file, checking that its optimizer and state tensors fit its model.
+    /// Reads a resume file, checking that its optimizer and state tensors fit its model and
+    /// that every value in them, as in the model, is finite.
+    ///
+    /// - Throws: `ModelFileError.missingResumeEntry` when `__metadata__` has no
+    ///   `charrnn_resume` (a model file is not a resume file) or no `charrnn_optimizer_step`,
+    ///   `.invalidResumeEntry` when the step is not a whole number ≥ 0, or the errors of reading
+    ///   the model and the tensors.
     public init(contentsOf path: String) throws(ModelFileError) {
-        let model = try ModelFile(contentsOf: path)
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile(contentsOf: path) } catch { throw .file(error) }
-        guard let progress = file.metadata[Self.progressKey],
-            let step = file.metadata["charrnn_optimizer_step"].flatMap({ Int($0) }), step >= 0
-        else { throw .noMetadata(file: path) }
+        guard let progress = file.metadata[Self.progressKey] else {
+            throw .missingResumeEntry(file: path, key: Self.progressKey)
+        }
+        guard let stepText = file.metadata[Self.stepKey] else { throw .missingResumeEntry(file: path, key: Self.stepKey) }
+        guard let step = Int(stepText), step >= 0 else {
+            throw .invalidResumeEntry(file: path, key: Self.stepKey,
+                                      reason: "is \(String(reflecting: stepText)), not a whole number ≥ 0")
+        }
+        let model = try ModelFile(file, path: path)
         let count = model.network.parameterCount
-        do {
-            let first = try file.floats("optimizer.first", shape: [count])
-            let second = file.names.contains("optimizer.second") ? try file.floats("optimizer.second", shape: [count]) : []
+        do throws(SafeTensorsError) {
+            let first = try file.finiteFloats("optimizer.first", shape: [count])
+            let second = file.names.contains("optimizer.second") ? try file.finiteFloats("optimizer.second", shape: [count]) : []
             var state: [[Float]] = []
             let shape = model.network.shape
             // A run with no carried state (names models) has no state tensors.
             let carried = file.names.contains(Self.stateName(0, layers: shape.layers))
             for index in 0..<(!carried ? 0 : shape.cell == .lstm ? 2 * shape.layers : shape.layers) {
                 let name = Self.stateName(index, layers: shape.layers)
-                let values = try file.floats(name)
+                let values = try file.finiteFloats(name)
                 guard values.count % shape.hiddenSize == 0 else {
                     throw SafeTensorsError.shapeMismatch(file: path, name: name, expected: [shape.hiddenSize],
                                                          actual: [values.count])
@@ -76,10 +88,8 @@ public struct ResumeFile: Sendable {
             }
             self.init(model: model, optimizerStep: step, optimizerFirst: first, optimizerSecond: second,
                       carriedState: state, progress: progress)
-        } catch let error as SafeTensorsError {
-            throw .file(error)
         } catch {
-            throw .noMetadata(file: path)
+            throw .file(error)
         }
     }
 }

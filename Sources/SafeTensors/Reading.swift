@@ -23,8 +23,8 @@ extension SafeTensorsFile {
     /// Reads and checks a whole safetensors file held in memory.
     ///
     /// Checked in this order, each failure with its own error: at least 8 bytes; a header length
-    /// within ``maxHeaderLength`` and the file; a header of UTF-8 JSON forming an object;
-    /// `__metadata__` mapping strings to strings; for each tensor a known dtype, a shape of
+    /// within ``maxHeaderLength`` and the file; a header of UTF-8 JSON forming an object, in
+    /// which no object repeats a key; `__metadata__` mapping strings to strings; for each tensor a known dtype, a shape of
     /// non-negative integers, two non-negative `data_offsets` with begin ≤ end, no overflow in
     /// its size, and a byte span equal to elements × dtype size; then the tensors, ordered by
     /// offset, tile the data buffer from 0 to its end with no overlap, gap or trailing byte.
@@ -72,11 +72,6 @@ private func parseHeader(_ header: ArraySlice<UInt8>, source: String?)
     guard String(validating: header, as: UTF8.self) != nil else {
         throw .headerNotJSON(file: source, reason: "it is not valid UTF-8")
     }
-    // Duplicate keys: JSONDecoder keeps the first value of a repeated key and drops the others
-    // silently, as it does for two names that differ in bytes but are canonically equivalent
-    // (Swift compares strings that way). The dropped entry then takes no part in the checks, so
-    // its bytes show up as a gap or trailing data unless another tensor covers them; no byte is
-    // ever read unchecked.
     let root: JSON
     do {
         root = try JSONDecoder().decode(JSON.self, from: Data(header))
@@ -85,6 +80,12 @@ private func parseHeader(_ header: ArraySlice<UInt8>, source: String?)
     }
     guard case .object(var fields) = root else {
         throw .headerNotJSON(file: source, reason: "it is \(root.kind), not an object")
+    }
+    // JSONDecoder keeps one value of a repeated key and drops the others silently (and merges
+    // two names that differ in bytes but are canonically equivalent, as Swift compares strings);
+    // other readers keep another one. So a repeated key anywhere in the header is an error.
+    if let duplicate = firstDuplicateKey(inJSON: header) {
+        throw .duplicateKey(file: source, key: duplicate.key, path: duplicate.path)
     }
 
     var metadata: [String: String] = [:]

@@ -110,6 +110,29 @@ public struct SafeTensorsFile: Sendable {
         }
     }
 
+    /// The elements of the F32 tensor called `name`, row-major, all of them finite.
+    ///
+    /// - Parameters:
+    ///   - name: The tensor's name.
+    ///   - expected: The shape the caller needs, or `nil` to accept any.
+    /// - Returns: `elementCount` finite floats.
+    /// - Throws: as ``floats(_:shape:)``, or `SafeTensorsError.nonFinite` naming the first
+    ///   element that is a NaN or an infinity.
+    /// - Complexity: One memory copy and one pass over the floats' bit patterns.
+    public func finiteFloats(_ name: String, shape expected: [Int]? = nil) throws(SafeTensorsError) -> [Float] {
+        let values = try floats(name, shape: expected)
+        if let offset = firstNonFinite(values) {
+            let shape = tensors[name]!.shape
+            var index = [Int](repeating: 0, count: shape.count)
+            var rest = offset
+            for axis in shape.indices.reversed() where shape[axis] > 0 {
+                (rest, index[axis]) = rest.quotientAndRemainder(dividingBy: shape[axis])
+            }
+            throw .nonFinite(file: source, name: name, index: index, value: .init(values[offset])!)
+        }
+        return values
+    }
+
     // MARK: - Building
 
     /// Adds (or replaces) an F32 tensor.
@@ -147,5 +170,32 @@ public struct SafeTensorsFile: Sendable {
     /// Removes the tensor called `name`, if there is one.
     public mutating func remove(_ name: String) {
         tensors[name] = nil
+    }
+}
+
+/// The index of the first NaN or infinity in `values`: one pass over the bit patterns (all
+/// exponent bits set), with no call per element.
+func firstNonFinite(_ values: [Float]) -> Int? {
+    values.withUnsafeBufferPointer { buffer -> Int? in
+        buffer.withMemoryRebound(to: UInt32.self) { bits -> Int? in
+            guard let base = bits.baseAddress else { return nil }
+            let count = bits.count
+            // Blocks of 64: one branch per block on the OR of the exponent tests.
+            var start = 0
+            while start < count {
+                let end = min(start &+ 64, count)
+                var any: UInt32 = 0
+                var i = start
+                while i < end {
+                    any |= (base[i] & 0x7F80_0000 == 0x7F80_0000) ? 1 : 0
+                    i &+= 1
+                }
+                if any != 0 {
+                    for j in start..<end where base[j] & 0x7F80_0000 == 0x7F80_0000 { return j }
+                }
+                start = end
+            }
+            return nil
+        }
     }
 }

@@ -36,6 +36,11 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
     case dtypeMismatch(file: String?, name: String, dtype: DType)
     /// Tensor `name` has shape `actual`, not the `expected` one.
     case shapeMismatch(file: String?, name: String, expected: [Int], actual: [Int])
+    /// An object of the header holds `key` twice; `path` leads to that object from the header
+    /// (empty: the header itself, so `key` is a tensor named twice or `__metadata__`).
+    case duplicateKey(file: String?, key: String, path: [String])
+    /// Tensor `name` holds a NaN or an infinity, first at `index` (one subscript per dimension).
+    case nonFinite(file: String?, name: String, index: [Int], value: NonFiniteValue)
 
     public var description: String {
         switch self {
@@ -77,6 +82,33 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
         case .shapeMismatch(let file, let name, let expected, let actual):
             return "\(Self.place(file))tensor \(Self.quote(name)) has shape \(actual), but \(expected) was "
                 + "expected: the file was saved with a different configuration"
+        case .duplicateKey(let file, let key, let path):
+            let what: String
+            switch path.first {
+            case nil: what = key == "__metadata__" ? "has \"__metadata__\" twice" : "names tensor \(Self.quote(key)) twice"
+            case "__metadata__" where path.count == 1: what = "has the \"__metadata__\" key \(Self.quote(key)) twice"
+            case let tensor?:
+                what = "has the key \(Self.quote(key)) twice in the entry of tensor \(Self.quote(tensor))"
+                    + (path.count > 1 ? " (inside \(DuplicateJSONKey.describe(path.dropFirst())))" : "")
+            }
+            return "\(Self.place(file))the header \(what): readers would disagree on which one counts, so the "
+                + "file is refused; it is corrupt or was edited by hand"
+        case .nonFinite(let file, let name, let index, let value):
+            return "\(Self.place(file))tensor \(Self.quote(name)) holds \(value.rawValue) at \(index): every value must be "
+                + "a finite number; the model diverged in training or the file is corrupt"
+        }
+    }
+
+    /// What a float that is not a finite number is.
+    public enum NonFiniteValue: String, Equatable, Sendable {
+        case nan
+        case infinity = "inf"
+        case negativeInfinity = "-inf"
+
+        /// The kind of `value`, or nil when it is finite.
+        public init?(_ value: Float) {
+            if value.isNaN { self = .nan } else if value == .infinity { self = .infinity }
+            else if value == -.infinity { self = .negativeInfinity } else { return nil }
         }
     }
 

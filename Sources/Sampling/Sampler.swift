@@ -105,8 +105,13 @@ public struct TokenMask: Equatable, Sendable {
 /// probabilities by a softmax in `Double`, cut to the `topP` nucleus and renormalized (see
 /// ``probabilities(logits:settings:mask:)``); then one uniform `Double` in [0, 1) made from the
 /// top 53 bits of exactly one `rng.next()` walks the cumulative distribution in id order. So a
-/// seeded generator gives the same tokens on every run. A NaN logit counts as −∞: it is never
-/// chosen while an allowed token has a finite logit.
+/// seeded generator gives the same tokens on every run.
+///
+/// Logits that are not finite never trap and never stall the draw: a NaN logit counts as −∞
+/// (it is never chosen while an allowed token has a logit that is not NaN or −∞); when some
+/// allowed logits are +∞, those tokens share the probability equally and the others get none;
+/// when every allowed logit is −∞ or NaN, the allowed tokens are equally likely. A caller that
+/// must not draw from such scores (``TextGenerator`` refuses NaN) checks them first.
 ///
 /// - Parameters:
 ///   - logits: one score per vocabulary token.

@@ -6,10 +6,17 @@ import Tensor
 /// Why a sample could not be generated.
 public enum GenerationError: Error, Equatable, CustomStringConvertible, Sendable {
     case verseForm(VerseFormError)
+    /// The network's scores for the next token hold a NaN, at token `position` of the sample
+    /// (counted from 1 after the seed): its float32 arithmetic overflowed, which only weights
+    /// of absurd size make it do.
+    case notANumber(position: Int)
 
     public var description: String {
         switch self {
         case .verseForm(let error): return error.description
+        case .notANumber(let position):
+            return "the model's scores for token \(position) of the sample are not numbers (NaN): its weights are so "
+                + "large that float32 arithmetic overflows, so it cannot generate; retrain it or use another model"
         }
     }
 }
@@ -67,6 +74,10 @@ public final class TextGenerator {
     ///     breaks: the end of a paragraph); it is part of the output. Empty: none.
     ///   - emit: called with (stream, token) as each token is drawn, in order.
     /// - Returns: the drawn tokens of each stream.
+    /// - Throws: `GenerationError.verseForm` when a form cannot be met; `.notANumber` when the
+    ///   network's scores for a stream hold a NaN (weights so large that float32 overflows).
+    ///   Infinite scores are not an error: the sampler shares the probability among the tokens
+    ///   scored +∞ (see ``sampleToken(logits:settings:mask:using:)``).
     /// - Complexity: `length` steps of the network for all streams at once.
     public func generate(
         length: Int, settings: SamplingSettings, forms: [VerseForm]?, excluded: [Int] = [], stop: Int? = nil,
@@ -79,7 +90,7 @@ public final class TextGenerator {
         var output = [[Int]](repeating: [], count: samples)
         var finished = [Bool](repeating: false, count: samples)
         let bias = network.layout.entry("decoder.bias")!.read(from: network.parameters)
-        for _ in 0..<length {
+        for step in 0..<length {
             var next = [Int32](repeating: 0, count: samples)
             for s in 0..<samples where !finished[s] {
                 var mask = free
@@ -92,11 +103,10 @@ public final class TextGenerator {
                     case .free: break
                     }
                 }
-                let token: Int
-                if primed {
-                    token = sampleToken(logits: workspace.logits(ofStream: s), settings: settings, mask: mask, using: &rng)
-                } else {
-                    token = sampleToken(logits: bias, settings: settings, mask: mask, using: &rng)
+                let token = try bias.withUnsafeBufferPointer { bias throws(GenerationError) in
+                    let logits = primed ? workspace.logits(ofStream: s) : bias
+                    if logits.contains(where: \.isNaN) { throw .notANumber(position: step + 1) }
+                    return sampleToken(logits: logits, settings: settings, mask: mask, using: &rng)
                 }
                 if token == stop {
                     finished[s] = true

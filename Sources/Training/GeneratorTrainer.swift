@@ -45,7 +45,8 @@ func generatorLoss(_ network: RecurrentNetwork, data: LabeledSequences, items: [
 }
 
 /// The mean cross-entropy in nats per letter (end tokens included) of names under a
-/// conditional generator, each name under each of its categories.
+/// conditional generator, each name under each of its categories. As for
+/// ``evaluateLanguageModel(_:tokens:chunk:)``, it is +∞ or NaN when the logits overflow.
 public func evaluateGenerator(_ network: RecurrentNetwork, data: LabeledSequences, endToken: Int32, batchSize: Int = 64)
     -> (nats: Double, count: Int)
 {

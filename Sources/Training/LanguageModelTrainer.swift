@@ -188,7 +188,9 @@ public final class LanguageModelTrainer: TrainingObjective {
 /// - Parameters:
 ///   - chunk: steps run per forward pass; the state is carried between chunks, so the result
 ///     does not depend on it (beyond float rounding).
-/// - Returns: the mean loss and the number of scored tokens (N − 1).
+/// - Returns: the mean loss and the number of scored tokens (N − 1). The loss is +∞ or NaN,
+///   never a trap, when the logits overflow float32 (weights of absurd size): a caller that
+///   reports it checks `isFinite` (``TrainingLoop`` counts it as no validation).
 public func evaluateLanguageModel(_ network: RecurrentNetwork, tokens: [Int32], chunk: Int = 256) -> (nats: Double, count: Int) {
     let scored = tokens.count - 1
     guard scored > 0 else { return (0, 0) }

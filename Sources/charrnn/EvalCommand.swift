@@ -103,14 +103,19 @@ struct Eval: ParsableCommand {
             throw CharRNNError("\(model): a name generator without an end token (\"end_token\" in its metadata); it cannot be scored")
         }
         let (nats, count) = evaluateGenerator(file.network, data: names, endToken: Int32(end))
+        guard nats.isFinite else { throw CharRNNError.lossNotFinite(nats) }
         report(Score(tokens: count, natsPerToken: nats),
                what: "\(path): \(grouped(names.count)) names, \(grouped(count)) letters scored (end tokens included)", unit: "letter")
     }
 
     /// A classifier on labelled names: accuracy, macro-F1 and mean cross-entropy.
     private func reportClassifier(_ file: ModelFile, names: LabeledSequences, folder path: String) throws {
-        let report = ClassificationReport(probabilities: classify(file.network, sequences: names.sequences),
-                                          labels: names.labels, categoryCount: file.metadata.categories.count)
+        let probabilities = classify(file.network, sequences: names.sequences)
+        if let bad = probabilities.firstIndex(where: { $0.contains(where: \.isNaN) }) {
+            throw CharRNNError.scoresNotNumbers(for: "\(model), name \(bad + 1) of \(path)")
+        }
+        let report = ClassificationReport(probabilities: probabilities, labels: names.labels,
+                                          categoryCount: file.metadata.categories.count)
         if format == .json {
             printJSON(["names": .number(Double(report.count)), "accuracy": .number(report.accuracy),
                        "macro_f1": .number(report.macroF1), "majority_baseline": .number(report.majorityBaseline),

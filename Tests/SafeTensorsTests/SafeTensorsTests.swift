@@ -249,6 +249,19 @@ struct SafeTensorsTests {
                     .badMetadata(file: nil, reason: "the value of \"n\" is a number, not a string")),
             Hostile("metadata not an object", fileBytes(#"{"__metadata__":"v"}"#),
                     .badMetadata(file: nil, reason: "it is a string, not an object")),
+            Hostile("a tensor named twice, both entries alike", fileBytes(a4 + ",\"a\":\(entry([1], 0, 4))}", data: [0, 0, 0, 0]),
+                    .duplicateKey(file: nil, key: "a", path: [])),
+            Hostile("a tensor named twice, once escaped", fileBytes(a4 + ",\"\\u0061\":\(entry([1], 4, 8))}", data: [UInt8](repeating: 0, count: 8)),
+                    .duplicateKey(file: nil, key: "a", path: [])),
+            Hostile("two canonically equivalent tensor names", fileBytes("{\"\u{E9}\":\(entry([1], 0, 4)),\"e\\u0301\":\(entry([1], 4, 8))}",
+                                                                       data: [UInt8](repeating: 0, count: 8)),
+                    .duplicateKey(file: nil, key: "e\u{301}", path: [])),
+            Hostile("a metadata key twice", fileBytes(#"{"__metadata__":{"charrnn":"{}","k":"1","charrnn":"{}"}}"#),
+                    .duplicateKey(file: nil, key: "charrnn", path: ["__metadata__"])),
+            Hostile("__metadata__ twice", fileBytes(#"{"__metadata__":{"a":"1"},"__metadata__":{"b":"2"}}"#),
+                    .duplicateKey(file: nil, key: "__metadata__", path: [])),
+            Hostile("a field of an entry twice", one(#"{"dtype":"F32","shape":[1],"dtype":"F32","data_offsets":[0,4]}"#),
+                    .duplicateKey(file: nil, key: "dtype", path: ["a"])),
             Hostile("truncated data", Array(good.dropLast(3)),
                     .truncated(file: nil, expected: good.count, actual: good.count - 3)),
             Hostile("truncated header", Array(good.prefix(20)),
@@ -265,6 +278,31 @@ struct SafeTensorsTests {
             #expect(hostile.check(error), "got \(error)")
             #expect(!error.description.contains("\n"))
         }
+    }
+
+    @Test func duplicateKeyMessagesSayWhere() {
+        let cases: [(SafeTensorsError, String)] = [
+            (.duplicateKey(file: "m.safetensors", key: "w", path: []), "m.safetensors: the header names tensor \"w\" twice"),
+            (.duplicateKey(file: nil, key: "__metadata__", path: []), "the header has \"__metadata__\" twice"),
+            (.duplicateKey(file: nil, key: "charrnn", path: ["__metadata__"]),
+             "the header has the \"__metadata__\" key \"charrnn\" twice"),
+            (.duplicateKey(file: nil, key: "dtype", path: ["w"]), "the header has the key \"dtype\" twice in the entry of tensor \"w\""),
+            (.duplicateKey(file: nil, key: "k", path: ["w", "x", "[2]"]),
+             "the header has the key \"k\" twice in the entry of tensor \"w\" (inside \"x\" → [2])"),
+        ]
+        for (error, start) in cases {
+            #expect(error.description.contains(start), "\(error)")
+            #expect(error.description.contains("readers would disagree"))
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test func valuesThatLookLikeKeysAreNotDuplicates() throws {
+        // A metadata value holding JSON with a repeated key is only a string here; keys that
+        // differ only in what their escapes spell are different keys.
+        let header = #"{"__metadata__":{"x":"{\"k\":1,\"k\":[\"}\"]}","y":"\\\"","a\\u0062":"1","ab":"2","\\":"3","\"":"4"},"# + #""w":"# + entry([1], 0, 4) + "}"
+        let file = try SafeTensorsFile(bytes: fileBytes(header, data: littleEndianBytes([1])))
+        #expect(file.metadata == ["x": #"{"k":1,"k":["}"]}"#, "y": #"\""#, #"a\u0062"#: "1", "ab": "2", "\\": "3", "\"": "4"])
     }
 
     @Test func everyValidPrefixOfAFileIsRejected() {
@@ -311,6 +349,50 @@ struct SafeTensorsTests {
         #expect(file.tensors["i"]?.bytes == Array(data[0..<16]))
         #expect(file.tensors["b"]?.dtype == .bool)
         #expect(try SafeTensorsFile(bytes: file.serialized()).tensors == file.tensors)
+    }
+
+    @Test func finiteFloatsNameTheFirstNaNOrInfinity() throws {
+        var file = SafeTensorsFile()
+        file.add("ok", shape: [2, 2], floats: [1, -2, .greatestFiniteMagnitude, -.leastNonzeroMagnitude])
+        file.add("w", shape: [2, 3], floats: [0, 1, 2, 3, .infinity, .nan])
+        file.add("b", shape: [70], floats: (0..<70).map { $0 == 66 ? -.infinity : Float($0) })
+        file.add("q", shape: [1], floats: [Float(bitPattern: 0xFFC0_0001)])  // a negative NaN with a payload
+        file.add("s", shape: [], floats: [.nan])
+        let read = try SafeTensorsFile(bytes: file.serialized())
+        #expect(try read.finiteFloats("ok", shape: [2, 2]) == [1, -2, .greatestFiniteMagnitude, -.leastNonzeroMagnitude])
+        #expect(throws: SafeTensorsError.nonFinite(file: nil, name: "w", index: [1, 1], value: .infinity)) {
+            try read.finiteFloats("w")
+        }
+        #expect(throws: SafeTensorsError.nonFinite(file: nil, name: "b", index: [66], value: .negativeInfinity)) {
+            try read.finiteFloats("b", shape: [70])
+        }
+        #expect(throws: SafeTensorsError.nonFinite(file: nil, name: "q", index: [0], value: .nan)) { try read.finiteFloats("q") }
+        #expect(throws: SafeTensorsError.nonFinite(file: nil, name: "s", index: [], value: .nan)) { try read.finiteFloats("s") }
+        // The plain reader still returns whatever the file holds.
+        #expect(try read.floats("w")[4] == .infinity)
+        #expect(throws: SafeTensorsError.shapeMismatch(file: nil, name: "w", expected: [6], actual: [2, 3])) {
+            try read.finiteFloats("w", shape: [6])
+        }
+        let message = SafeTensorsError.nonFinite(file: "m.safetensors", name: "w", index: [1, 1], value: .nan).description
+        #expect(message.hasPrefix("m.safetensors: tensor \"w\" holds nan at [1, 1]: every value must be a finite number"))
+    }
+
+    @Test func finiteCheckIsOnePassAndFast() throws {
+        // Two million floats (a large charrnn model has about 6.5 million), a NaN in the very last one.
+        let count = 2_000_000
+        var values = (0..<count).map { Float($0 % 1000) * 0.5 - 100 }
+        var file = SafeTensorsFile()
+        file.add("good", shape: [count / 1000, 1000], floats: values)
+        values[count - 1] = .nan
+        file.add("bad", shape: [count / 1000, 1000], floats: values)
+        let read = try SafeTensorsFile(bytes: file.serialized())
+        let start = ContinuousClock.now
+        #expect(try read.finiteFloats("good").count == count)
+        #expect(throws: SafeTensorsError.nonFinite(file: nil, name: "bad", index: [count / 1000 - 1, 999], value: .nan)) {
+            try read.finiteFloats("bad")
+        }
+        // Generous for a debug build on a busy machine.
+        #expect(ContinuousClock.now - start < .seconds(5))
     }
 
     // MARK: - Files on disk
