@@ -22,7 +22,7 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible, Sendable 
             return error.description
         case .noMetadata(let file):
             return "\(file): no \"charrnn\" entry in the safetensors metadata; save the model with its "
-                + "vocabulary metadata (see DESIGN.md, model files)"
+                + "vocabulary metadata (see docs/model-format.md)"
         case .metadata(let file, let error):
             return "\(file): \(error.description)"
         case .missingResumeEntry(let file, let key):

@@ -1,7 +1,7 @@
 // MARK: - Model metadata: the "charrnn" entry of a model file's __metadata__
 //
 // A model file's header carries, under `__metadata__["charrnn"]`, one JSON object that says what
-// the tensors are and how text becomes ids (see DESIGN.md, "Model files: safetensors"):
+// the tensors are and how text becomes ids (see docs/model-format.md):
 //   {"format_version": 1, "task": "language-model", "cell": "rnn_tanh", "hidden_size": 256,
 //    "num_layers": 1, "unit": "grapheme", "normalization": "NFC", "case": "preserve",
 //    "vocab": ["\n", " ", ...], "unknown_token": null, "end_token": null,

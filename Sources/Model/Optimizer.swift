@@ -24,7 +24,7 @@ public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
 /// An optimizer's settings; the defaults are PyTorch's, except the learning rate (charrnn's).
 public struct OptimizerSettings: Codable, Equatable, Sendable {
     public var kind: OptimizerKind = .adam
-    /// Step size (Adam 2e-3: DESIGN.md's starting default for these small RNNs).
+    /// Step size (Adam 2e-3: the starting default for these small RNNs).
     public var learningRate: Float = 2e-3
     /// Adam's decay rates of the first and second moment estimates.
     public var beta1: Float = 0.9

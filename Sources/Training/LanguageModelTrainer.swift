@@ -12,7 +12,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var sequenceLength = 64
     /// The update rule and its constants.
     public var optimizer = OptimizerSettings()
-    /// Gradient limit: DESIGN.md's starting default is a global norm of 5.
+    /// Gradient limit: a global norm of 5 by default, as char-rnn's.
     public var clipping = GradientClipping.globalNorm(5)
     /// Learning-rate decay (none by default).
     public var schedule = LearningRateSchedule()
@@ -183,7 +183,7 @@ public final class LanguageModelTrainer: TrainingObjective {
 // MARK: - Evaluation
 
 /// The mean cross-entropy, in nats per token, of a language model on a text: one stream from
-/// h = 0, feeding tokens 0 … N−2 and scoring tokens 1 … N−1 (DESIGN.md's evaluation).
+/// h = 0, feeding tokens 0 … N−2 and scoring tokens 1 … N−1 (as `charrnn eval` scores a text).
 ///
 /// - Parameters:
 ///   - chunk: steps run per forward pass; the state is carried between chunks, so the result

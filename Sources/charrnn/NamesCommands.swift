@@ -260,7 +260,7 @@ struct Classify: ParsableCommand {
                 }
                 answers.append(answer)
             case .failure(let error):
-                printNote("name \(index + 1) (\"\(inputs[index])\"): \(error)")
+                printNote("name \(index + 1): \(error)")
             }
         }
         if format == .json {
