@@ -10,6 +10,8 @@ let package = Package(
         // The lower layers on their own, for the benchmarks package.
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
         .library(name: "Tensor", targets: ["Tensor"]),
+        // The model and resume file readers, for the fuzzing package (Fuzz/).
+        .library(name: "Model", targets: ["Model"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
