@@ -12,6 +12,8 @@
 #                    twice as fast but catches only traps, not bad memory accesses)
 #   FUZZ_KEEP_GOING  1: go on after a crash (libFuzzer's -fork=1 -ignore_crashes=1), to collect
 #                    several crashes in one long run; the default stops at the first one
+#   FUZZ_SKIP_KNOWN  1: fuzz-model and fuzz-resume pass over inputs that hit a crash listed as
+#                    open in README.md, to look for others (Sources/fuzz-model/KnownCrashes.swift)
 #   FUZZ_NO_BUILD    1: use the binaries already built
 set -euo pipefail
 usage() { echo "usage: $0 SECONDS [fuzz-model|fuzz-resume|fuzz-text ...]" >&2; exit 2; }
@@ -60,7 +62,7 @@ for target in "${targets[@]}"; do
     else
         mode=(-jobs=1 -workers=1)  # one process on one core; the job's log is copied to run.log
     fi
-    before=$(ls "$work/crashes" | wc -l)
+    ls "$work/crashes" >"$work/crashes.before"
     echo "fuzzing $target for $seconds s (log: $work/run.log)"
     status=0
     # SWIFT_BACKTRACE=enable=no: a trap goes to libFuzzer's handler, which saves the input and
@@ -68,17 +70,25 @@ for target in "${targets[@]}"; do
     (cd "$work" && SWIFT_BACKTRACE=enable=no nice -n 15 "$bin/$target" "${mode[@]}" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$work/crashes/" "${options[@]}" corpus "${seeds[@]}") >"$work/run.log" 2>&1 || status=$?
-    runs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$work/run.log" | awk '{s += $2} END {print s + 0}')
-    last=$(grep -E '^#[0-9]+.*cov: ' "$work/run.log" | tail -1 || true)
+    # Executions: libFuzzer's final stats, or with -fork the count on its last status line.
+    runs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$work/run.log" | awk '{s += $2} END {print s + 0}' || true)
+    last=$(grep -E '^#[0-9]+:? .*cov: ' "$work/run.log" | tail -1 || true)
+    if [ "${runs:-0}" = 0 ]; then runs=$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$last"); fi
     cov=$(sed -nE 's/.*cov: ([0-9]+).*/\1/p' <<<"$last")
     ft=$(sed -nE 's/.*ft: ([0-9]+).*/\1/p' <<<"$last")
     corpus=$(ls "$work/corpus" | wc -l)
-    new=$(($(ls "$work/crashes" | wc -l) - before))
-    if [ "$status" -ne 0 ] || [ "$new" -gt 0 ]; then
+    new=$(ls "$work/crashes" | grep -vxF -f "$work/crashes.before" || true)
+    count=$(grep -c . <<<"$new" || true)
+    if [ "$status" -ne 0 ] || [ "$count" -gt 0 ]; then
         failed=1
-        result="CRASHED (exit $status, $new new input(s) in $work/crashes)"
-        grep -E 'ERROR: libFuzzer|Fatal error|runtime failure|ERROR: AddressSanitizer|^ +#[0-9]+ .* in .*(/Sources/)' \
-            "$work/run.log" | head -20 || true
+        result="CRASHED (exit $status, $count new input(s) in $work/crashes)"
+        # The first few new inputs run once more: what failed, and its first frames in Sources/.
+        for input in $(head -5 <<<"$new"); do
+            echo "$target $work/crashes/$input:"
+            SWIFT_BACKTRACE=enable=no timeout 60 "$bin/$target" "$work/crashes/$input" 2>&1 \
+                | grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|Fatal error|runtime failure|^ +#[0-9]+ .* in .*/Sources/' \
+                | grep -v '/Fuzz/Sources/' | head -4 || true
+        done
     else
         result="no crash"
     fi
