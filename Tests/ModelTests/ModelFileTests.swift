@@ -250,3 +250,16 @@ struct ModelFileTests {
         #expect(throws: ModelFileError.self) { try ModelFile(contentsOf: "/no/such/model.safetensors") }
     }
 }
+
+/// The inputs the fuzz targets found crashes with (Fuzz/crashes, Fuzz/README.md "Found") are
+/// refused with an error now.
+@Suite("Fuzz regressions")
+struct FuzzRegressionTests {
+    @Test(arguments: ["fuzz-model-1", "fuzz-resume-1"])
+    func crashInputsAreRefused(name: String) {
+        let path = packageRoot + "/Fuzz/crashes/" + name
+        #expect(FileManager.default.fileExists(atPath: path))
+        #expect(throws: ModelFileError.self) { try ModelFile(contentsOf: path) }
+        #expect(throws: ModelFileError.self) { try ResumeFile(contentsOf: path) }
+    }
+}
