@@ -41,6 +41,19 @@ struct ReliabilityTests {
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
+    @Test func sizesAtTheLimitsAreAccepted() throws {
+        let corpus = try TemporaryFile(Self.text)
+        let out = (corpus.path as NSString).deletingLastPathComponent + "/edge.safetensors"
+        let deep = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--layers", "64", "--hidden", "2", "--steps", "1",
+                                "--batch-size", "2", "--seq-length", "4", "--threads", "1"])
+        #expect(deep.status == 0, "\(deep.stderr)")
+        let many = try charrnn(["generate", "--model", out, "--samples", "10000", "--length", "1",
+                                "--rng-seed", "1", "--format", "json"])
+        #expect(many.status == 0, "\(many.stderr)")
+        let samples = try #require((try JSONSerialization.jsonObject(with: Data(many.stdout.utf8)) as? [String: [String]])?["samples"])
+        #expect(samples.count == 10_000)
+    }
+
     @Test func hugeLimitsAndRatesEndRunsNormally() throws {
         let corpus = try TemporaryFile(Self.text)
         let folder = (corpus.path as NSString).deletingLastPathComponent
