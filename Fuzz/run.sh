@@ -72,7 +72,7 @@ for target in "${targets[@]}"; do
         -artifact_prefix="$work/crashes/" "${options[@]}" corpus "${seeds[@]}") >"$work/run.log" 2>&1 || status=$?
     # Executions: libFuzzer's final stats, or with -fork the count on its last status line.
     runs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$work/run.log" | awk '{s += $2} END {print s + 0}' || true)
-    last=$(grep -E '^#[0-9]+:? .*cov: ' "$work/run.log" | tail -1 || true)
+    last=$(grep -E '^#[0-9]+:?[[:space:]].*cov: ' "$work/run.log" | tail -1 || true)
     if [ "${runs:-0}" = 0 ]; then runs=$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$last"); fi
     cov=$(sed -nE 's/.*cov: ([0-9]+).*/\1/p' <<<"$last")
     ft=$(sed -nE 's/.*ft: ([0-9]+).*/\1/p' <<<"$last")
