@@ -5,6 +5,9 @@ let package = Package(
     name: "charrnn",
     products: [
         .executable(name: "charrnn", targets: ["charrnn"]),
+        // The HTTP server and its web page (`charrnn serve` runs it). A product of its own, so
+        // that building `charrnn` does not compile the HTTP stack.
+        .executable(name: "charrnn-serve", targets: ["charrnn-serve"]),
         // The library a Swift program imports: `import CharRNN`.
         .library(name: "CharRNN", targets: ["CharRNN"]),
         // The lower layers on their own, for the benchmarks package.
@@ -15,6 +18,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Hummingbird's own dependencies, named for the two types the server uses directly: the
+        // listening channel's address (NIOCore) and graceful shutdown (ServiceLifecycle).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The system ICU, found through pkg-config (Debian: apt-get install libicu-dev).
@@ -59,6 +67,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The HTTP API and the web page over CharRNN: routes, the bounded work queue, the
+        // page. A library so that the tests can reach its types; run by charrnn-serve.
+        .target(
+            name: "Server",
+            dependencies: [
+                "CharRNN",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "charrnn-serve",
+            dependencies: ["Server", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // Helpers for the test targets only (not a product).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "CICU", "TestSupport"]),
@@ -72,5 +95,6 @@ let package = Package(
         .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
         .testTarget(name: "CharRNNTests", dependencies: ["CharRNN", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["charrnn", "CharRNN", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: ["charrnn-serve", "charrnn", "Server", "CharRNN", "TestSupport"]),
     ]
 )

@@ -30,10 +30,29 @@
 public struct CharRNNError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The message, one line.
     public let description: String
+    /// The option whose value is wrong, as the command line spells it without its dashes
+    /// (`top-k`), when the error is about one; an HTTP client shows the error beside that field.
+    public let option: String?
+
     /// An error with this message.
     ///
-    /// - Parameter description: the message, one line.
-    public init(_ description: String) { self.description = description }
+    /// - Parameters:
+    ///   - description: the message, one line.
+    ///   - option: the option it is about (`top-k`), if any.
+    public init(_ description: String, option: String? = nil) {
+        self.description = description
+        self.option = option
+    }
+
+    /// An error about one option's value: "--`option` `problem`", e.g.
+    /// `CharRNNError(option: "top-k", "must be at least 1")` reads "--top-k must be at least 1".
+    ///
+    /// - Parameters:
+    ///   - option: the option as the command line spells it, without its dashes.
+    ///   - problem: what is wrong with its value.
+    public init(option: String, _ problem: String) {
+        self.init("--\(option) \(problem)", option: option)
+    }
 }
 
 /// Where a training run keeps its latest state for a resume, beside its model file `out`:

@@ -5,7 +5,7 @@ import Foundation
 /// How to draw text from a model; the defaults are the command line's (`charrnn generate`).
 ///
 /// Set the fields you need on a default value and pass it to
-/// ``LanguageModel/generate(seed:options:using:onText:)``, which checks it with ``validate()``.
+/// ``LanguageModel/generate(seed:options:using:cancel:onText:)``, which checks it with ``validate()``.
 public struct GenerationOptions: Codable, Equatable, Sendable {
     /// Sharpness: 0 always takes the most likely letter, 1 the model's own distribution, above
     /// 1 wilder.
@@ -40,24 +40,29 @@ public struct GenerationOptions: Codable, Equatable, Sendable {
     ///   temperature, `topK`, `length`, `samples`, `threads` or `lines` below 1, `topP` outside
     ///   (0, 1], or a `form` other than 5 or 7.
     public func validate() throws {
-        if !(temperature >= 0 && temperature.isFinite) { throw CharRNNError("--temperature must be 0 or more") }
-        if let topK, topK < 1 { throw CharRNNError("--top-k must be at least 1") }
-        if let topP, !(topP > 0 && topP <= 1) { throw CharRNNError("--top-p must be in (0, 1]") }
-        if length < 1 { throw CharRNNError("--length must be at least 1") }
-        if samples < 1 || samples > Limits.samples { throw CharRNNError("--samples must be from 1 to \(Limits.samples)") }
-        if threads < 1 || threads > Limits.threads { throw CharRNNError("--threads must be from 1 to \(Limits.threads)") }
-        if let form, form != 5 && form != 7 { throw CharRNNError("--form is 5 or 7") }
-        if let lines, lines < 1 { throw CharRNNError("--lines must be at least 1") }
+        if !(temperature >= 0 && temperature.isFinite) { throw CharRNNError(option: "temperature", "must be 0 or more") }
+        if let topK, topK < 1 { throw CharRNNError(option: "top-k", "must be at least 1") }
+        if let topP, !(topP > 0 && topP <= 1) { throw CharRNNError(option: "top-p", "must be in (0, 1]") }
+        if length < 1 { throw CharRNNError(option: "length", "must be at least 1") }
+        if samples < 1 || samples > Limits.samples { throw CharRNNError(option: "samples", "must be from 1 to \(Limits.samples)") }
+        if threads < 1 || threads > Limits.threads { throw CharRNNError(option: "threads", "must be from 1 to \(Limits.threads)") }
+        if let form, form != 5 && form != 7 { throw CharRNNError(option: "form", "is 5 or 7") }
+        if let lines, lines < 1 { throw CharRNNError(option: "lines", "must be at least 1") }
     }
 }
 
-/// Samples drawn from a model: what ``LanguageModel/generate(seed:options:using:onText:)``
+/// Samples drawn from a model: what ``LanguageModel/generate(seed:options:using:cancel:onText:)``
 /// returns.
-public struct Generation: Sendable {
+///
+/// Encoded (``jsonDocument(_:)``), it is the document `charrnn generate --format json` prints
+/// and `POST /api/generate` answers: `{"samples": [...]}`.
+public struct Generation: Encodable, Sendable {
     /// Each sample's text, the seed first.
     public var samples: [String]
-    /// Seed letters the model never saw, read as its unknown token.
+    /// Seed letters the model never saw, read as its unknown token (not in the document).
     public var unseenSeedLetters: [String]
+
+    private enum CodingKeys: String, CodingKey { case samples }
 }
 
 /// How well a model predicts a text: the mean cross-entropy of each token given the ones before
@@ -152,13 +157,16 @@ public final class LanguageModel {
     ///   - seed: text that begins each sample and counts toward a verse form.
     ///   - options: temperature, cut-offs, length, samples, form, category.
     ///   - rng: the source of randomness; a seeded generator repeats the text.
+    ///   - cancel: when set (from any thread), the generation stops before its next letter and
+    ///     throws `CancellationError`: a server's client that went away.
     ///   - onText: called with (sample, text) for each letter as it is drawn, in order: one
     ///     letter of each unfinished sample in turn. The seed is not passed to it.
     /// - Returns: the samples, each with its seed, and the seed letters the model never saw.
     /// - Throws: ``CharRNNError`` when `options` are out of range, a seed letter is not in the
     ///   vocabulary and the model has no unknown token, `category` is missing, unknown or given
     ///   to a model without categories, or a verse form cannot be met (a seed that does not fit
-    ///   it, or a vocabulary without its punctuation or acrostic characters).
+    ///   it, or a vocabulary without its punctuation or acrostic characters); its ``CharRNNError/option``
+    ///   names the option at fault when there is one. `CancellationError` when `cancel` is set.
     /// - Complexity: one network step for each letter of the prime and the seed, then one for
     ///   each letter drawn (at most `length`; with a verse form, its characters and
     ///   punctuation), all samples in the same steps. Each step costs, per sample, about
@@ -166,12 +174,15 @@ public final class LanguageModel {
     ///   4 LSTM) and V letters.
     public func generate(
         seed: String = "", options: GenerationOptions = GenerationOptions(), using rng: inout some RandomNumberGenerator,
-        onText: (_ sample: Int, _ text: String) -> Void = { _, _ in }
+        cancel: CancellationToken? = nil, onText: (_ sample: Int, _ text: String) -> Void = { _, _ in }
     ) throws -> Generation {
         try options.validate()
         let vocabulary = codec.vocabulary
         let condition = try category(options.category)
-        let (seedIDs, unseen) = try codec.encode(seed, what: "the seed")
+        let seedIDs: [Int32], unseen: [String]
+        do { (seedIDs, unseen) = try codec.encode(seed, what: "the seed") } catch let error as CharRNNError {
+            throw CharRNNError(error.description, option: "seed")
+        }
 
         var forms: [VerseForm]?
         if options.form != nil || options.acrostic != nil || options.lines != nil {
@@ -182,7 +193,7 @@ public final class LanguageModel {
                 for id in seedIDs { try verse.advance(Int(id)) }
                 forms = Array(repeating: verse, count: options.samples)
             } catch let error as VerseFormError {
-                throw CharRNNError("\(error)")
+                throw CharRNNError("\(error)", option: Self.option(at: error))
             }
         }
 
@@ -204,11 +215,27 @@ public final class LanguageModel {
                 settings: SamplingSettings(temperature: options.temperature, topK: options.topK, topP: options.topP),
                 forms: forms, excluded: vocabulary.unknownToken.map { [$0] } ?? [], stop: vocabulary.endToken,
                 stopAfter: options.stopAtParagraphEnd ? paragraphEnd : [], using: &rng,
-                emit: { sample, token in onText(sample, vocabulary.tokens[token]) })
+                emit: { sample, token throws(GenerationError) in
+                    if cancel?.isCancelled == true { throw .cancelled }
+                    onText(sample, vocabulary.tokens[token])
+                })
+        } catch .cancelled {
+            throw CancellationError()
         } catch {
             throw CharRNNError("\(error)")
         }
         return Generation(samples: drawn.map { seed + codec.text($0) }, unseenSeedLetters: unseen)
+    }
+
+    /// The option a verse-form error is about, as the command line spells it.
+    private static func option(at error: VerseFormError) -> String? {
+        switch error {
+        case .acrosticMismatch, .emptyAcrostic, .acrosticCharacter: "acrostic"
+        case .breaksForm: "seed"
+        case .invalidLineCount: "lines"
+        case .invalidCharactersPerHalf: "form"
+        default: nil
+        }
     }
 
     /// The category index for a conditional generator, checked against the model.
@@ -216,13 +243,14 @@ public final class LanguageModel {
         let categories = metadata.categories
         guard let name else {
             guard metadata.task != .conditionalGenerator else {
-                throw CharRNNError("this model writes names by category; give --category, one of: " + categories.joined(separator: ", "))
+                throw CharRNNError("this model writes names by category; give --category, one of: " + categories.joined(separator: ", "),
+                                   option: "category")
             }
             return nil
         }
-        guard metadata.task == .conditionalGenerator else { throw CharRNNError("this model has no categories; drop --category \(name)") }
+        guard metadata.task == .conditionalGenerator else { throw CharRNNError("this model has no categories; drop --category \(name)", option: "category") }
         guard let index = categories.firstIndex(of: name) else {
-            throw CharRNNError("no category \"\(name)\"; choose one of: " + categories.joined(separator: ", "))
+            throw CharRNNError("no category \"\(name)\"; choose one of: " + categories.joined(separator: ", "), option: "category")
         }
         return (index, categories.count)
     }

@@ -11,13 +11,35 @@ public struct Prediction: Codable, Equatable, Sendable {
 }
 
 /// A classifier's answer for one name: what ``NamesClassifier/classify(_:)-(String)`` returns.
-public struct ClassifiedName: Sendable {
+///
+/// Encoded (``jsonDocument(_:)``), an array of them cut to the top categories
+/// (``top(_:)``) is the document `charrnn classify --format json` prints and
+/// `POST /api/classify` answers: `[{"input": ..., "predictions": [{"category", "probability"}]}]`.
+public struct ClassifiedName: Encodable, Sendable {
     /// The name as given.
     public var input: String
     /// Every category, most probable first.
     public var predictions: [Prediction]
-    /// Letters the model never saw, read as its unknown token.
+    /// Letters the model never saw, read as its unknown token (not in the document).
     public var unseenLetters: [String]
+
+    private enum CodingKeys: String, CodingKey { case input, predictions }
+
+    /// The same answer with only its `count` most probable categories.
+    ///
+    /// - Parameter count: how many categories to keep, at least 1 (see ``checkTop(_:)``).
+    public func top(_ count: Int) -> ClassifiedName {
+        var answer = self
+        answer.predictions = Array(predictions.prefix(count))
+        return answer
+    }
+
+    /// Checks how many categories a caller asked to see per name.
+    ///
+    /// - Throws: ``CharRNNError`` (option `top`) when `count` is below 1.
+    public static func checkTop(_ count: Int) throws {
+        if count < 1 { throw CharRNNError(option: "top", "must be at least 1") }
+    }
 }
 
 /// A names classifier (`charrnn train-classifier`): which categories (languages) a name belongs

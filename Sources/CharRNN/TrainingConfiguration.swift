@@ -180,19 +180,19 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         for (name, value, limit) in largest {
             if let value, value > limit { throw CharRNNError("\(name) must be at most \(limit)") }
         }
-        if patience < 0 { throw CharRNNError("--patience must be 0 (never stop early) or more") }
-        if let maxVocabulary, maxVocabulary < 2 { throw CharRNNError("--max-vocab must be at least 2") }
-        if !(learningRate > 0 && learningRate.isFinite) { throw CharRNNError("--lr must be a positive number") }
-        if !(stepDecay.decay > 0 && stepDecay.decay <= 1) { throw CharRNNError("--lr-decay must be in (0, 1]") }
-        if !(plateauFactor > 0 && plateauFactor <= 1) { throw CharRNNError("--lr-plateau must be in (0, 1]") }
-        if !(minimumImprovement >= 0 && minimumImprovement < 1) { throw CharRNNError("--min-improvement must be in [0, 1)") }
-        if !(validationFraction >= 0 && validationFraction < 1) { throw CharRNNError("--val-fraction must be in [0, 1)") }
-        if !(dropout >= 0 && dropout < 1) { throw CharRNNError("--dropout must be in [0, 1)") }
-        if let maxTime, !(maxTime > 0 && maxTime.isFinite) { throw CharRNNError("--max-time must be a positive number of seconds") }
+        if patience < 0 { throw CharRNNError(option: "patience", "must be 0 (never stop early) or more") }
+        if let maxVocabulary, maxVocabulary < 2 { throw CharRNNError(option: "max-vocab", "must be at least 2") }
+        if !(learningRate > 0 && learningRate.isFinite) { throw CharRNNError(option: "lr", "must be a positive number") }
+        if !(stepDecay.decay > 0 && stepDecay.decay <= 1) { throw CharRNNError(option: "lr-decay", "must be in (0, 1]") }
+        if !(plateauFactor > 0 && plateauFactor <= 1) { throw CharRNNError(option: "lr-plateau", "must be in (0, 1]") }
+        if !(minimumImprovement >= 0 && minimumImprovement < 1) { throw CharRNNError(option: "min-improvement", "must be in [0, 1)") }
+        if !(validationFraction >= 0 && validationFraction < 1) { throw CharRNNError(option: "val-fraction", "must be in [0, 1)") }
+        if !(dropout >= 0 && dropout < 1) { throw CharRNNError(option: "dropout", "must be in [0, 1)") }
+        if let maxTime, !(maxTime > 0 && maxTime.isFinite) { throw CharRNNError(option: "max-time", "must be a positive number of seconds") }
         switch clipping {
         case .none: break
-        case .globalNorm(let x): if !(x >= 0 && x.isFinite) { throw CharRNNError("--clip must be a number, 0 or more") }
-        case .value(let x): if !(x > 0 && x.isFinite) { throw CharRNNError("--clip-value must be a positive number") }
+        case .globalNorm(let x): if !(x >= 0 && x.isFinite) { throw CharRNNError(option: "clip", "must be a number, 0 or more") }
+        case .value(let x): if !(x > 0 && x.isFinite) { throw CharRNNError(option: "clip-value", "must be a positive number") }
         }
     }
 

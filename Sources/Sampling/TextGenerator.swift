@@ -10,9 +10,12 @@ public enum GenerationError: Error, Equatable, CustomStringConvertible, Sendable
     /// (counted from 1 after the seed): its float32 arithmetic overflowed, which only weights
     /// of absurd size make it do.
     case notANumber(position: Int)
+    /// The caller's `emit` asked to stop (its client went away).
+    case cancelled
 
     public var description: String {
         switch self {
+        case .cancelled: return "the generation was cancelled"
         case .verseForm(let error): return error.description
         case .notANumber(let position):
             return "the model's scores for token \(position) of the sample are not numbers (NaN): its weights are so "
@@ -72,7 +75,8 @@ public final class TextGenerator {
     ///   - stop: an id that ends a stream when drawn (the end token); it is not part of the output.
     ///   - stopAfter: a sequence of ids that ends a stream once its output ends with it (two line
     ///     breaks: the end of a paragraph); it is part of the output. Empty: none.
-    ///   - emit: called with (stream, token) as each token is drawn, in order.
+    ///   - emit: called with (stream, token) as each token is drawn, in order; an error it
+    ///     throws (such as `.cancelled`) stops the generation and is thrown on.
     /// - Returns: the drawn tokens of each stream.
     /// - Throws: `GenerationError.verseForm` when a form cannot be met; `.notANumber` when the
     ///   network's scores for a stream hold a NaN (weights so large that float32 overflows).
@@ -81,7 +85,8 @@ public final class TextGenerator {
     /// - Complexity: `length` steps of the network for all streams at once.
     public func generate(
         length: Int, settings: SamplingSettings, forms: [VerseForm]?, excluded: [Int] = [], stop: Int? = nil,
-        stopAfter: [Int] = [], using rng: inout some RandomNumberGenerator, emit: (Int, Int) -> Void = { _, _ in }
+        stopAfter: [Int] = [], using rng: inout some RandomNumberGenerator,
+        emit: (Int, Int) throws(GenerationError) -> Void = { _, _ in }
     ) throws(GenerationError) -> [[Int]] {
         let v = network.shape.outputSize
         var forms = forms
@@ -115,7 +120,7 @@ public final class TextGenerator {
                 do { try forms?[s].advance(token) } catch { throw .verseForm(error) }
                 output[s].append(token)
                 next[s] = Int32(token)
-                emit(s, token)
+                try emit(s, token)
                 if !stopAfter.isEmpty && output[s].count >= stopAfter.count && output[s].suffix(stopAfter.count).elementsEqual(stopAfter) {
                     finished[s] = true
                 }

@@ -154,16 +154,7 @@ struct Info: ParsableCommand {
         let file = try ModelFile(contentsOf: model)
         let m = file.metadata, shape = file.network.shape
         if format == .json {
-            var object: [String: JSONValue] = [
-                "task": .string(m.task.rawValue), "cell": .string(m.cell.rawValue),
-                "hidden_size": .number(Double(m.hiddenSize)), "num_layers": .number(Double(m.numLayers)),
-                "vocabulary": .number(Double(m.vocab.count)), "categories": .array(m.categories.map(JSONValue.string)),
-                "parameters": .number(Double(file.network.parameterCount)), "unit": .string(m.unit.rawValue),
-                "case": .string(m.caseMapping.rawValue), "training": .object(m.training),
-            ]
-            object["unknown_token"] = m.unknownToken.map { .number(Double($0)) } ?? .null
-            object["end_token"] = m.endToken.map { .number(Double($0)) } ?? .null
-            printJSON(object)
+            printJSON(ModelSummary(file))
             return
         }
         var lines = [

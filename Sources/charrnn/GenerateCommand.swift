@@ -117,7 +117,7 @@ struct Generate: ParsableCommand {
         }
         switch format {
         case .json:
-            printJSON(["samples": result.samples])
+            printJSON(result)
         case .text:
             if streaming {
                 out.append(result.samples[0].hasSuffix("\n") ? "" : "\n")

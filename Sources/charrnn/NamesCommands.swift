@@ -238,9 +238,7 @@ struct Classify: ParsableCommand {
     @Option(help: "Output: text or json.")
     var format: ReportFormat = .text
 
-    func validate() throws {
-        if top < 1 { throw CharRNNError("--top must be at least 1") }
-    }
+    func validate() throws { try ClassifiedName.checkTop(top) }
 
     func run() throws {
         let classifier = try NamesClassifier(contentsOf: model)
@@ -264,11 +262,7 @@ struct Classify: ParsableCommand {
             }
         }
         if format == .json {
-            printJSON(JSONValue.array(answers.map { answer in
-                .object(["input": .string(answer.input), "predictions": .array(answer.predictions.prefix(top).map {
-                    .object(["category": .string($0.category), "probability": .number($0.probability)])
-                })])
-            }))
+            printJSON(answers.map { $0.top(top) })
         } else {
             printOut(answers.map { answer in
                 answer.input + "  " + answer.predictions.prefix(top).map { String(format: "%@ %.2f", $0.category, $0.probability) }

@@ -52,11 +52,7 @@ func printRaw(_ text: String) {
 func printNote(_ text: String) { printRaw("charrnn: " + text + "\n") }
 
 /// Prints one JSON document on standard output (keys sorted).
-func printJSON<T: Encodable>(_ value: T) {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    printOut(String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self) + "\n")
-}
+func printJSON<T: Encodable>(_ value: T) { printOut(jsonDocument(value) + "\n") }
 
 /// An integer as every count the tool prints: 1,234,567.
 func grouped(_ n: Int) -> String { groupedDigits(n) }

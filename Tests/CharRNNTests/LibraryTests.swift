@@ -48,7 +48,7 @@ struct LibraryTests {
         var options = GenerationOptions()
         options.topP = 2
         var rng = SeededGenerator(seed: 0)
-        #expect(throws: CharRNNError("--top-p must be in (0, 1]")) { try model.generate(options: options, using: &rng) }
+        #expect(throws: CharRNNError(option: "top-p", "must be in (0, 1]")) { try model.generate(options: options, using: &rng) }
         #expect(throws: CharRNNError.self) { try NamesClassifier(contentsOf: Self.tang) }
         #expect(throws: CharRNNError.self) { try LanguageModel(contentsOf: Self.classifier) }
     }
