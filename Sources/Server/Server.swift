@@ -55,16 +55,12 @@ public struct CharRNNServer: Sendable {
             },
             logger: logger
         )
-        let inFlight = self.inFlight
+        // Services shut down last to first: the watcher first, then the server (which stops
+        // accepting and waits for the requests at work).
         let group = ServiceGroup(configuration: .init(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        // The requests at work are not told of the shutdown by the server: give them two seconds,
-        // then cancel them (a stream ends with an error event; a queued request gets 503).
-        try await withGracefulShutdownHandler {
-            try await group.run()
-        } onGracefulShutdown: {
-            DispatchQueue.global().asyncAfter(deadline: .now() + 2) { inFlight.cancelAll() }
-        }
+            services: [app, CancelOnShutdown(inFlight: inFlight)], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
     }
 
     // MARK: Routes
@@ -270,6 +266,19 @@ public struct CharRNNServer: Sendable {
         } catch is CancellationError {
             throw APIError(.serviceUnavailable, "the server is shutting down")
         }
+    }
+}
+
+/// Waits for the shutdown; then gives the requests at work two seconds and cancels what is left
+/// (a stream ends with an error event, a request waiting for a worker gets 503), so that the
+/// server, which waits for them, exits within seconds.
+struct CancelOnShutdown: Service {
+    let inFlight: InFlight
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        let inFlight = self.inFlight
+        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { inFlight.cancelAll() }
     }
 }
 
