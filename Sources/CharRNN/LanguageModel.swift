@@ -30,6 +30,15 @@ public struct GenerationOptions: Codable, Equatable, Sendable {
     public var stopAtParagraphEnd = false
     /// Threads for the output layer of a large vocabulary; the text does not depend on it.
     public var threads = 1
+    /// Regulated verse (格律, with `form`): every poem keeps a standard tone pattern and one
+    /// rhyme, and passes ``checkVerse(_:enteringRule:)``; see ``LanguageModel/generate(seed:options:using:onText:)``.
+    public var regulated = false
+    /// With `regulated`: the pattern, by a name ``VersePattern/init(name:)`` accepts (仄起,
+    /// 仄起入韵, 平起, 平起入韵 or ze, ze-rhymed, ping, ping-rhymed); nil: the first draws choose.
+    public var pattern: String? = nil
+    /// With `regulated`: the rhyme group, by name (唐 or tang; ``RhymeGroup``); nil: the first
+    /// rhyming character sets it.
+    public var rhyme: String? = nil
 
     /// The command line's defaults: temperature 0.8, 500 letters, one sample, free text.
     public init() {}
@@ -38,7 +47,8 @@ public struct GenerationOptions: Codable, Equatable, Sendable {
     ///
     /// - Throws: ``CharRNNError`` for the first value out of range: a negative or non-finite
     ///   temperature, `topK`, `length`, `samples`, `threads` or `lines` below 1, `topP` outside
-    ///   (0, 1], or a `form` other than 5 or 7.
+    ///   (0, 1], a `form` other than 5 or 7, `regulated` without a form, `pattern` or `rhyme`
+    ///   without `regulated`, or an unknown pattern or rhyme name.
     public func validate() throws {
         if !(temperature >= 0 && temperature.isFinite) { throw CharRNNError("--temperature must be 0 or more") }
         if let topK, topK < 1 { throw CharRNNError("--top-k must be at least 1") }
@@ -48,6 +58,7 @@ public struct GenerationOptions: Codable, Equatable, Sendable {
         if threads < 1 || threads > Limits.threads { throw CharRNNError("--threads must be from 1 to \(Limits.threads)") }
         if let form, form != 5 && form != 7 { throw CharRNNError("--form is 5 or 7") }
         if let lines, lines < 1 { throw CharRNNError("--lines must be at least 1") }
+        try validateRegulation()
     }
 }
 
@@ -58,6 +69,11 @@ public struct Generation: Sendable {
     public var samples: [String]
     /// Seed letters the model never saw, read as its unknown token.
     public var unseenSeedLetters: [String]
+    /// For each sample, the model's own bits per drawn token (temperature 1, before masks and
+    /// cut-offs): how likely the model finds what was written.
+    public var bitsPerToken: [Double] = []
+    /// Regulated verse only: for each sample, its check and the drafts it took.
+    public var verses: [RegulatedVerse] = []
 }
 
 /// How well a model predicts a text: the mean cross-entropy of each token given the ones before
@@ -169,6 +185,7 @@ public final class LanguageModel {
         onText: (_ sample: Int, _ text: String) -> Void = { _, _ in }
     ) throws -> Generation {
         try options.validate()
+        if options.regulated { return try generateRegulated(seed: seed, options: options, using: &rng, onText: onText) }
         let vocabulary = codec.vocabulary
         let condition = try category(options.category)
         let (seedIDs, unseen) = try codec.encode(seed, what: "the seed")
@@ -208,7 +225,8 @@ public final class LanguageModel {
         } catch {
             throw CharRNNError("\(error)")
         }
-        return Generation(samples: drawn.map { seed + codec.text($0) }, unseenSeedLetters: unseen)
+        return Generation(samples: drawn.map { seed + codec.text($0) }, unseenSeedLetters: unseen,
+                          bitsPerToken: drawn.indices.map { bits(generator.logProbabilities[$0], tokens: drawn[$0].count) })
     }
 
     /// The category index for a conditional generator, checked against the model.

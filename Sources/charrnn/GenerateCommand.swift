@@ -15,7 +15,10 @@ struct Generate: ParsableCommand {
             writes Chinese verse whose --lines lines are each two halves of exactly 5 or 7 \
             characters (XXXXX，XXXXX。), and --acrostic 春夏秋冬 makes line i begin with the i-th \
             character (藏头诗); both work by masking the distribution, so every draw is a valid \
-            continuation. The seed counts toward the form.
+            continuation. The seed counts toward the form. --regulated (with --form) keeps one of \
+            the four standard tone patterns (平仄, chosen by the first draws or by --pattern) and \
+            one rhyme (set by the first rhyming character or by --rhyme), so every poem passes \
+            `charrnn verse`; the pattern and rhyme are noted on standard error.
             """
     )
 
@@ -61,6 +64,15 @@ struct Generate: ParsableCommand {
     @Option(help: "Characters that begin the lines, one per line (藏头诗).")
     var acrostic: String?
 
+    @Flag(help: "Regulated verse (格律, with --form): keep a standard tone pattern and one rhyme.")
+    var regulated = false
+
+    @Option(help: "With --regulated: the tone pattern: 仄起, 仄起入韵, 平起 or 平起入韵 (ze, ze-rhymed, ping, ping-rhymed).")
+    var pattern: String?
+
+    @Option(help: "With --regulated: the rhyme group of 中华新韵, e.g. 唐 or tang (default: the first rhyming character's).")
+    var rhyme: String?
+
     @Option(help: "The category to write in (conditional name generators).")
     var category: String?
 
@@ -75,6 +87,7 @@ struct Generate: ParsableCommand {
         (o.temperature, o.topK, o.topP, o.length, o.samples) = (temperature, topK, topP, length, samples)
         (o.form, o.lines, o.acrostic, o.category) = (form, lines, acrostic, category)
         o.stopAtParagraphEnd = paragraph
+        (o.regulated, o.pattern, o.rhyme) = (regulated, pattern, rhyme)
         o.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         return o
     }
@@ -117,8 +130,12 @@ struct Generate: ParsableCommand {
         }
         switch format {
         case .json:
-            printJSON(["samples": result.samples])
+            printJSON(GenerateDocument(result))
         case .text:
+            for (i, verse) in result.verses.enumerated() {
+                printNote((samples > 1 ? "sample \(i + 1): " : "") + "pattern \(verse.pattern.fullName), rhyme \(verse.rhyme.names)"
+                    + (verse.drafts > 1 ? " (\(verse.drafts) drafts)" : ""))
+            }
             if streaming {
                 out.append(result.samples[0].hasSuffix("\n") ? "" : "\n")
             } else {
@@ -127,6 +144,25 @@ struct Generate: ParsableCommand {
                 out.append(result.samples.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined(separator: separator))
             }
             out.flush()
+        }
+    }
+}
+
+/// The JSON document of `generate --format json`: the samples, the model's own bits per drawn
+/// token of each, and, for regulated verse, each poem's pattern, rhyme and drafts.
+struct GenerateDocument: Encodable {
+    struct Verse: Encodable {
+        var pattern: String, rhyme: String, drafts: Int
+    }
+    var samples: [String]
+    var bits_per_token: [Double]
+    var verses: [Verse]?
+
+    init(_ result: Generation) {
+        samples = result.samples
+        bits_per_token = result.bitsPerToken
+        verses = result.verses.isEmpty ? nil : result.verses.map {
+            Verse(pattern: $0.pattern.name, rhyme: $0.rhyme.names, drafts: $0.drafts)
         }
     }
 }
