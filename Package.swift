@@ -71,7 +71,7 @@ let package = Package(
             name: "ModelTests", dependencies: ["Model", "Tensor", "SafeTensors", "TestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Classification", "Model", "Tensor", "TestSupport"]),
-        .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Model", "Tensor", "TestSupport"]),
+        .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Verse", "Model", "Tensor", "TestSupport"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
         .testTarget(name: "VerseTests", dependencies: ["Verse"]),
         .testTarget(name: "CharRNNTests", dependencies: ["CharRNN", "TestSupport"]),
