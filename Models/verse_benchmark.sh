@@ -57,6 +57,9 @@ for kind in ("regulated", "free"):
         drafts = [d["verses"][0]["drafts"] for d in docs]
         line += f", drafts: mean {sum(drafts) / len(drafts):.2f}, max {max(drafts)}, more than one: {sum(x > 1 for x in drafts)}"
     print(line)
+    for form in (5, 7):
+        sel = [b for b, p in zip(bits, poems) if len(re.split("[，。]", p)[0]) == form]
+        print(f"  {form}-character: {len(sel)} poems, bits per drawn token {sum(sel) / len(sel):.3f}")
 EOF
 echo "charrnn verse $OUT/regulated.txt:"
 "$BIN" verse --summary-only "$OUT/regulated.txt"

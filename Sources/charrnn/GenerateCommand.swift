@@ -132,10 +132,6 @@ struct Generate: ParsableCommand {
         case .json:
             printJSON(GenerateDocument(result))
         case .text:
-            for (i, verse) in result.verses.enumerated() {
-                printNote((samples > 1 ? "sample \(i + 1): " : "") + "pattern \(verse.pattern.fullName), rhyme \(verse.rhyme.names)"
-                    + (verse.drafts > 1 ? " (\(verse.drafts) drafts)" : ""))
-            }
             if streaming {
                 out.append(result.samples[0].hasSuffix("\n") ? "" : "\n")
             } else {
@@ -144,6 +140,10 @@ struct Generate: ParsableCommand {
                 out.append(result.samples.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined(separator: separator))
             }
             out.flush()
+            for (i, verse) in result.verses.enumerated() {
+                printNote((samples > 1 ? "sample \(i + 1): " : "") + "pattern \(verse.pattern.fullName), rhyme \(verse.rhyme.names)"
+                    + (verse.drafts > 1 ? " (\(verse.drafts) drafts)" : ""))
+            }
         }
     }
 }

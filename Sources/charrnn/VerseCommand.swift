@@ -88,7 +88,7 @@ struct VerseCheck: ParsableCommand {
     private func describe(_ s: VerseSummary) -> String {
         func share(_ k: Int) -> String { s.checked == 0 ? "-" : String(format: "%.1f%%", 100 * Double(k) / Double(s.checked)) }
         let rules = VerseRule.allCases.map { "\($0.rawValue): \(share(s.keeping[$0.rawValue - 1]))" }.joined(separator: ", ")
-        return "\(grouped(s.poems)) poems, \(grouped(s.checked)) checked (\(grouped(s.skipped)) not couplets of 5 or 7 Han characters); "
+        return "\(grouped(s.poems)) poem\(s.poems == 1 ? "" : "s"), \(grouped(s.checked)) checked (\(grouped(s.skipped)) not couplets of 5 or 7 Han characters); "
             + "\(grouped(s.passing)) (\(share(s.passing))) keep every rule; keeping each rule: \(rules)\n"
     }
 }
