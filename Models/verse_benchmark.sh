@@ -26,7 +26,7 @@ for seed in $(seq 1 50); do
     temperature=$(python3 -c "print(round(0.5 + 0.1 * ($seed % 6), 1))")
     for form in 5 7; do
         for lines in 2 4; do
-            args=(--model "$MODEL" --form "$form" --lines "$lines" --temperature "$temperature" --rng-seed "$seed" --format json)
+            args=(--model "$MODEL" --form "$form" --lines "$lines" --temperature "$temperature" --rng-seed "$seed" --format json --bits)
             if (( seed % 2 == 0 )); then
                 a=${acrostics[$(( (seed / 2) % ${#acrostics[@]} ))]}
                 args+=(--acrostic "${a:0:$lines}")

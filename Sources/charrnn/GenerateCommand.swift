@@ -73,6 +73,9 @@ struct Generate: ParsableCommand {
     @Option(help: "With --regulated: the rhyme group of 中华新韵, e.g. 唐 or tang (default: the first rhyming character's).")
     var rhyme: String?
 
+    @Flag(help: "Also report the model's own bits per drawn token of each sample (temperature 1, before masks): json \"bits_per_token\", text on standard error.")
+    var bits = false
+
     @Option(help: "The category to write in (conditional name generators).")
     var category: String?
 
@@ -130,7 +133,7 @@ struct Generate: ParsableCommand {
         }
         switch format {
         case .json:
-            printJSON(GenerateDocument(result))
+            printJSON(GenerateDocument(result, bits: bits))
         case .text:
             if streaming {
                 out.append(result.samples[0].hasSuffix("\n") ? "" : "\n")
@@ -144,23 +147,26 @@ struct Generate: ParsableCommand {
                 printNote((samples > 1 ? "sample \(i + 1): " : "") + "pattern \(verse.pattern.fullName), rhyme \(verse.rhyme.names)"
                     + (verse.drafts > 1 ? " (\(verse.drafts) drafts)" : ""))
             }
+            if bits {
+                printNote("bits per drawn token: " + result.bitsPerToken.map { String(format: "%.3f", $0) }.joined(separator: " "))
+            }
         }
     }
 }
 
-/// The JSON document of `generate --format json`: the samples, the model's own bits per drawn
-/// token of each, and, for regulated verse, each poem's pattern, rhyme and drafts.
+/// The JSON document of `generate --format json`: the samples; with --bits, the model's own bits
+/// per drawn token of each; for regulated verse, each poem's pattern, rhyme and drafts.
 struct GenerateDocument: Encodable {
     struct Verse: Encodable {
         var pattern: String, rhyme: String, drafts: Int
     }
     var samples: [String]
-    var bits_per_token: [Double]
+    var bits_per_token: [Double]?
     var verses: [Verse]?
 
-    init(_ result: Generation) {
+    init(_ result: Generation, bits: Bool) {
         samples = result.samples
-        bits_per_token = result.bitsPerToken
+        bits_per_token = bits ? result.bitsPerToken : nil
         verses = result.verses.isEmpty ? nil : result.verses.map {
             Verse(pattern: $0.pattern.name, rhyme: $0.rhyme.names, drafts: $0.drafts)
         }

@@ -92,9 +92,27 @@ struct VerseCommandTests {
         #expect(try charrnn(["generate", "--model", Self.model, "--regulated"] + arguments).stdout == run.stdout)
     }
 
+    /// The example of README.md and the getting-started article, from the library and the tool.
+    @Test func theDocumentedRegulatedAcrostic() throws {
+        let documented = "春渡杨花落，风吹枫叶秋。\n夏祠天竺寺，日映月中楼。\n秋水清波上，春风白日愁。\n冬春犹未此，夜雨满杯流。"
+        var options = GenerationOptions()
+        (options.form, options.lines, options.acrostic, options.regulated) = (5, 4, "春夏秋冬", true)
+        var rng = SeededGenerator(seed: 6)
+        let poem = try LanguageModel(contentsOf: Self.model).generate(options: options, using: &rng)
+        #expect(poem.samples == [documented])
+        #expect(poem.verses.first?.pattern.fullName == "仄起首句不入韵")
+        let analysis = try checkVerse(documented)
+        #expect(analysis.passes && analysis.rhyme.names == "尤")
+        #expect(analysis.verses[0].tones.map(\.symbol).joined() == "平仄平平仄")
+        let run = try charrnn(["generate", "--model", Self.model, "--form", "5", "--lines", "4", "--regulated",
+                               "--acrostic", "春夏秋冬", "--rng-seed", "6"])
+        #expect(run.stdout == documented + "\n")
+        #expect(run.stderr == "charrnn: pattern 仄起首句不入韵, rhyme 尤\n")
+    }
+
     @Test func jsonNotesTheVerse() throws {
         let run = try charrnn(["generate", "--model", Self.model, "--regulated", "--form", "5", "--lines", "2",
-                               "--rng-seed", "4", "--format", "json"])
+                               "--rng-seed", "4", "--format", "json", "--bits"])
         #expect(run.status == 0, "\(run.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let sample = try #require((document["samples"] as? [String])?.first)
