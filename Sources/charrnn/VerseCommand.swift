@@ -101,7 +101,9 @@ private struct VerseDocument: Encodable {
 
 private struct PoemReport: Encodable {
     struct Line: Encodable {
-        var text: String, tones: String, rhyme: String, breaks: [Int]
+        /// The verse, each character's tone (平仄中), the rhyme groups of its last character, of
+        /// every character ("—": none), and the rules it breaks.
+        var text: String, tones: String, rhyme: String, groups: [String], breaks: [Int]
     }
     var poem: Int
     var error: String?
@@ -124,7 +126,8 @@ private struct PoemReport: Encodable {
             rhyme = a.rhyme.names
             verses = a.verses.map { v in
                 Line(text: v.characters.joined(), tones: v.tones.map(\.symbol).joined(),
-                     rhyme: v.groups[a.charactersPerVerse - 1].names, breaks: v.broken.map(\.rawValue))
+                     rhyme: v.groups[a.charactersPerVerse - 1].names, groups: v.groups.map(\.names),
+                     breaks: v.broken.map(\.rawValue))
             }
         }
     }

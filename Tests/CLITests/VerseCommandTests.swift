@@ -40,6 +40,7 @@ struct VerseCommandTests {
         let verses = try #require(poems[0]["verses"] as? [[String: Any]])
         #expect(verses.map { $0["tones"] as? String } == ["平平平仄平", "平仄仄仄平", "仄平仄平仄", "平平平仄平"])
         #expect(verses.map { $0["breaks"] as? [Int] } == [[], [3], [3, 5], [4]])
+        #expect(verses[0]["groups"] as? [String] == ["唐", "寒", "庚", "皆", "唐"])  // chuáng qián míng yuè guāng
         #expect(poems[1]["passes"] as? Bool == true && poems[1]["pattern"] as? String == "仄起")
         #expect(poems[2]["error"] is String)
         let summary = try #require(document["summary"] as? [String: Any])
