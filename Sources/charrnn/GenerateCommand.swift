@@ -110,7 +110,8 @@ struct Generate: ParsableCommand {
         var seedText = seed ?? ""
         if let seedFile { seedText = try TextSource(path: seedFile, lossy: lossy).readAll() }
         var rng = SeededGenerator(seed: rngSeed ?? UInt64.random(in: 0...UInt64.max))
-        let streaming = format == .text && samples == 1
+        // Regulated poems are drafted and checked before one is kept: printed whole, at the end.
+        let streaming = format == .text && samples == 1 && !regulated
         var out = OutputStream.standardOutput()
         let result: Generation
         do {

@@ -139,6 +139,14 @@ struct VerseCommandTests {
         #expect(run.stdout.isEmpty)
     }
 
+    @Test func aSeedThatBreaksThePatternPrintsNothing() throws {
+        let run = try charrnn(["generate", "--model", Self.model, "--regulated", "--form", "5", "--seed", "天天",
+                               "--pattern", "仄起"])
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.contains("\"天\" (token 2 of the verse) breaks the form: expected a 仄 character (pattern 仄起)"))
+    }
+
     @Test func patternWithoutRegulated() throws {
         let run = try charrnn(["generate", "--model", Self.model, "--form", "5", "--pattern", "平起"])
         #expect(run.status != 0 && run.status < 128)
