@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Classification", "Model", "Tensor", "TestSupport"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Verse", "Model", "Tensor", "TestSupport"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
-        .testTarget(name: "VerseTests", dependencies: ["Verse"]),
+        .testTarget(name: "VerseTests", dependencies: ["Verse", "TestSupport"]),
         .testTarget(name: "CharRNNTests", dependencies: ["CharRNN", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["charrnn", "CharRNN", "SafeTensors", "TestSupport"]),
     ]
