@@ -45,8 +45,11 @@ let package = Package(
         // Cells, forward/backward, loss, optimizers, model files (whose metadata names the
         // tokenizer's unit and case).
         .target(name: "Model", dependencies: ["Tensor", "SafeTensors", "Tokenizer"]),
+        // The rules of regulated Chinese verse: tones and rhymes of characters (a table generated
+        // from Unihan by Corpora/build_tones.py), the standard patterns, the checker.
+        .target(name: "Verse"),
         // Sampling from logits (temperature, top-k, top-p) and verse-form constraints.
-        .target(name: "Sampling", dependencies: ["Model", "Tensor"]),
+        .target(name: "Sampling", dependencies: ["Model", "Tensor", "Verse"]),
         // A classifier's probabilities and their scores (accuracy, macro-F1, confusion matrix).
         .target(name: "Classification", dependencies: ["Model"]),
         // Batching, the training loop and trainers, evaluation: drives Model, reports through
@@ -56,7 +59,7 @@ let package = Package(
         .target(name: "Plots", dependencies: ["Tokenizer"]),
         // The public API: language models, names classifiers and generators, their data, and the
         // one training driver. Re-exports the modules above, so a program needs only this import.
-        .target(name: "CharRNN", dependencies: ["Tokenizer", "Tensor", "Model", "Classification", "Training", "Sampling", "Plots"]),
+        .target(name: "CharRNN", dependencies: ["Tokenizer", "Tensor", "Model", "Classification", "Training", "Sampling", "Plots", "Verse"]),
         // The command-line tool: argument parsing and output over CharRNN; the only target that
         // imports ArgumentParser or prints.
         .executableTarget(
@@ -91,8 +94,9 @@ let package = Package(
             name: "ModelTests", dependencies: ["Model", "Tensor", "SafeTensors", "TestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Classification", "Model", "Tensor", "TestSupport"]),
-        .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Model", "Tensor", "TestSupport"]),
+        .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Verse", "Model", "Tensor", "TestSupport"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
+        .testTarget(name: "VerseTests", dependencies: ["Verse", "TestSupport"]),
         .testTarget(name: "CharRNNTests", dependencies: ["CharRNN", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["charrnn", "CharRNN", "SafeTensors", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["charrnn-serve", "charrnn", "Server", "CharRNN", "TestSupport"]),

@@ -19,6 +19,7 @@
 @_exported import Tensor
 @_exported import Tokenizer
 @_exported import Training
+@_exported import Verse
 
 /// A failure of a charrnn operation, as the one line a user reads ("tang.txt: 3 letter(s) are
 /// not in the model's vocabulary …").

@@ -30,6 +30,15 @@ public struct GenerationOptions: Codable, Equatable, Sendable {
     public var stopAtParagraphEnd = false
     /// Threads for the output layer of a large vocabulary; the text does not depend on it.
     public var threads = 1
+    /// Regulated verse (格律, with `form`): every poem keeps a standard tone pattern and one
+    /// rhyme, and passes ``checkVerse(_:enteringRule:)``; see ``LanguageModel/generate(seed:options:using:cancel:onText:)``.
+    public var regulated = false
+    /// With `regulated`: the pattern, by a name ``VersePattern/init(name:)`` accepts (仄起,
+    /// 仄起入韵, 平起, 平起入韵 or ze, ze-rhymed, ping, ping-rhymed); nil: the first draws choose.
+    public var pattern: String? = nil
+    /// With `regulated`: the rhyme group, by name (唐 or tang; ``RhymeGroup``); nil: the first
+    /// rhyming character sets it.
+    public var rhyme: String? = nil
 
     /// The command line's defaults: temperature 0.8, 500 letters, one sample, free text.
     public init() {}
@@ -38,7 +47,8 @@ public struct GenerationOptions: Codable, Equatable, Sendable {
     ///
     /// - Throws: ``CharRNNError`` for the first value out of range: a negative or non-finite
     ///   temperature, `topK`, `length`, `samples`, `threads` or `lines` below 1, `topP` outside
-    ///   (0, 1], or a `form` other than 5 or 7.
+    ///   (0, 1], a `form` other than 5 or 7, `regulated` without a form, `pattern` or `rhyme`
+    ///   without `regulated`, or an unknown pattern or rhyme name.
     public func validate() throws {
         if !(temperature >= 0 && temperature.isFinite) { throw CharRNNError(option: "temperature", "must be 0 or more") }
         if let topK, topK < 1 { throw CharRNNError(option: "top-k", "must be at least 1") }
@@ -48,21 +58,51 @@ public struct GenerationOptions: Codable, Equatable, Sendable {
         if threads < 1 || threads > Limits.threads { throw CharRNNError(option: "threads", "must be from 1 to \(Limits.threads)") }
         if let form, form != 5 && form != 7 { throw CharRNNError(option: "form", "is 5 or 7") }
         if let lines, lines < 1 { throw CharRNNError(option: "lines", "must be at least 1") }
+        try validateRegulation()
     }
 }
 
 /// Samples drawn from a model: what ``LanguageModel/generate(seed:options:using:cancel:onText:)``
-/// returns.
-///
-/// Encoded (``jsonDocument(_:)``), it is the document `charrnn generate --format json` prints
-/// and `POST /api/generate` answers: `{"samples": [...]}`.
-public struct Generation: Encodable, Sendable {
+/// returns. Its ``document(bits:)`` is what `charrnn generate --format json` prints and
+/// `POST /api/generate` answers.
+public struct Generation: Sendable {
     /// Each sample's text, the seed first.
     public var samples: [String]
     /// Seed letters the model never saw, read as its unknown token (not in the document).
     public var unseenSeedLetters: [String]
+    /// For each sample, the model's own bits per drawn token (temperature 1, before masks and
+    /// cut-offs): how likely the model finds what was written.
+    public var bitsPerToken: [Double] = []
+    /// Regulated verse only: for each sample, its check and the drafts it took.
+    public var verses: [RegulatedVerse] = []
 
-    private enum CodingKeys: String, CodingKey { case samples }
+    /// The JSON document of this generation (encode it with ``jsonDocument(_:)``).
+    ///
+    /// - Parameter bits: include each sample's ``bitsPerToken`` (`generate --bits`).
+    public func document(bits: Bool = false) -> GenerationDocument { GenerationDocument(self, bits: bits) }
+}
+
+/// The JSON document `charrnn generate --format json` prints and `POST /api/generate` answers:
+/// `samples`; with `bits`, `bits_per_token`; for regulated verse, `verses` (each poem's
+/// pattern, rhyme and drafts).
+public struct GenerationDocument: Encodable, Sendable {
+    /// A regulated poem's pattern and rhyme, by name, and the drafts it took.
+    public struct Verse: Encodable, Sendable {
+        public var pattern: String, rhyme: String, drafts: Int
+    }
+    public var samples: [String]
+    public var bitsPerToken: [Double]?
+    public var verses: [Verse]?
+
+    private enum CodingKeys: String, CodingKey { case samples, bitsPerToken = "bits_per_token", verses }
+
+    init(_ result: Generation, bits: Bool) {
+        samples = result.samples
+        bitsPerToken = bits ? result.bitsPerToken : nil
+        verses = result.verses.isEmpty ? nil : result.verses.map {
+            Verse(pattern: $0.pattern.name, rhyme: $0.rhyme.names, drafts: $0.drafts)
+        }
+    }
 }
 
 /// How well a model predicts a text: the mean cross-entropy of each token given the ones before
@@ -177,6 +217,9 @@ public final class LanguageModel {
         cancel: CancellationToken? = nil, onText: (_ sample: Int, _ text: String) -> Void = { _, _ in }
     ) throws -> Generation {
         try options.validate()
+        if options.regulated {
+            return try generateRegulated(seed: seed, options: options, using: &rng, cancel: cancel, onText: onText)
+        }
         let vocabulary = codec.vocabulary
         let condition = try category(options.category)
         let seedIDs: [Int32], unseen: [String]
@@ -224,11 +267,12 @@ public final class LanguageModel {
         } catch {
             throw CharRNNError("\(error)")
         }
-        return Generation(samples: drawn.map { seed + codec.text($0) }, unseenSeedLetters: unseen)
+        return Generation(samples: drawn.map { seed + codec.text($0) }, unseenSeedLetters: unseen,
+                          bitsPerToken: drawn.indices.map { bits(generator.logProbabilities[$0], tokens: drawn[$0].count) })
     }
 
     /// The option a verse-form error is about, as the command line spells it.
-    private static func option(at error: VerseFormError) -> String? {
+    static func option(at error: VerseFormError) -> String? {
         switch error {
         case .acrosticMismatch, .emptyAcrostic, .acrosticCharacter: "acrostic"
         case .breaksForm: "seed"

@@ -147,7 +147,7 @@ public final class NamesClassifier {
 /// letter, each ending by itself.
 ///
 /// For the finer settings (top-k, top-p, a length limit), call
-/// ``LanguageModel/generate(seed:options:using:onText:)`` on ``model`` with
+/// ``LanguageModel/generate(seed:options:using:cancel:onText:)`` on ``model`` with
 /// ``GenerationOptions/category`` set.
 public final class NamesGenerator {
     /// The generator as a language model whose every step is conditioned on a category.

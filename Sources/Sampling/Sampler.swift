@@ -80,6 +80,22 @@ public struct TokenMask: Equatable, Sendable {
         }
     }
 
+    /// Allows every id that `other` allows as well.
+    /// - Precondition: both masks are over the same number of tokens.
+    public mutating func formUnion(_ other: TokenMask) {
+        precondition(count == other.count, "masks over \(count) and \(other.count) tokens")
+        for i in words.indices { words[i] |= other.words[i] }
+        allowedCount = words.reduce(0) { $0 + $1.nonzeroBitCount }
+    }
+
+    /// Keeps only the ids that `other` allows too.
+    /// - Precondition: both masks are over the same number of tokens.
+    public mutating func formIntersection(_ other: TokenMask) {
+        precondition(count == other.count, "masks over \(count) and \(other.count) tokens")
+        for i in words.indices { words[i] &= other.words[i] }
+        allowedCount = words.reduce(0) { $0 + $1.nonzeroBitCount }
+    }
+
     /// The allowed ids in increasing order.
     public var allowedIDs: [Int] {
         var ids: [Int] = []

@@ -1,5 +1,6 @@
 // MARK: - Generating token sequences from a language model
 
+import Foundation
 import Model
 import Tensor
 
@@ -34,6 +35,15 @@ public final class TextGenerator {
     private let state: HiddenState
     /// Whether stream i has just been fed a token (else its logits are those of h = 0: the bias).
     private var primed = false
+
+    /// For each stream of the last ``generate(length:settings:forms:excluded:stop:stopAfter:using:emit:)``:
+    /// the natural log of the model's own probability of its drawn tokens (temperature 1, no
+    /// mask or cut-off), summed.
+    public private(set) var logProbabilities: [Double] = []
+    /// For each stream of the last `generate`: the smallest share of the model's own probability
+    /// that a verse form's mask of more than one token kept at a step (1 when there was none).
+    /// Near 0, the form forced a character the model did not expect.
+    public private(set) var weakestMaskProbability: [Double] = []
 
     /// For a conditional generator: the category every step is conditioned on, and how many
     /// categories come before the letters in the input.
@@ -78,7 +88,8 @@ public final class TextGenerator {
     ///   - emit: called with (stream, token) as each token is drawn, in order; an error it
     ///     throws (such as `.cancelled`) stops the generation and is thrown on.
     /// - Returns: the drawn tokens of each stream.
-    /// - Throws: `GenerationError.verseForm` when a form cannot be met; `.notANumber` when the
+    /// - Throws: `GenerationError.verseForm` when a form cannot be met (a token that breaks it,
+    ///   or a step where a regulated form allows no token of the vocabulary); `.notANumber` when the
     ///   network's scores for a stream hold a NaN (weights so large that float32 overflows).
     ///   Infinite scores are not an error: the sampler shares the probability among the tokens
     ///   scored +∞ (see ``sampleToken(logits:settings:mask:using:)``).
@@ -95,6 +106,8 @@ public final class TextGenerator {
         var output = [[Int]](repeating: [], count: samples)
         var finished = [Bool](repeating: false, count: samples)
         let bias = network.layout.entry("decoder.bias")!.read(from: network.parameters)
+        logProbabilities = [Double](repeating: 0, count: samples)
+        weakestMaskProbability = [Double](repeating: 1, count: samples)
         for step in 0..<length {
             var next = [Int32](repeating: 0, count: samples)
             for s in 0..<samples where !finished[s] {
@@ -104,15 +117,24 @@ public final class TextGenerator {
                     case .done:
                         finished[s] = true
                         continue
-                    case .only(let allowed): mask = allowed
+                    case .only(let allowed):
+                        if allowed.allowedCount == 0 {
+                            throw .verseForm(.nothingFits(position: form.position, expected: form.expectation))
+                        }
+                        mask = allowed
                     case .free: break
                     }
                 }
-                let token = try bias.withUnsafeBufferPointer { bias throws(GenerationError) in
+                let forced = mask.allowedCount > 1 && forms != nil ? mask : nil
+                let (token, logP, kept) = try bias.withUnsafeBufferPointer { bias throws(GenerationError) in
                     let logits = primed ? workspace.logits(ofStream: s) : bias
                     if logits.contains(where: \.isNaN) { throw .notANumber(position: step + 1) }
-                    return sampleToken(logits: logits, settings: settings, mask: mask, using: &rng)
+                    let token = sampleToken(logits: logits, settings: settings, mask: mask, using: &rng)
+                    let (logP, kept) = ownProbability(logits: logits, token: token, mask: forced)
+                    return (token, logP, kept)
                 }
+                logProbabilities[s] += logP
+                weakestMaskProbability[s] = min(weakestMaskProbability[s], kept)
                 if token == stop {
                     finished[s] = true
                     continue
@@ -130,4 +152,18 @@ public final class TextGenerator {
         }
         return output
     }
+}
+
+/// The model's own log-probability of `token` (softmax of the logits at temperature 1), and the
+/// probability `mask` keeps (1 without a mask). Infinite logits give −∞ or NaN, which the
+/// callers only report.
+private func ownProbability(logits: UnsafeBufferPointer<Float>, token: Int, mask: TokenMask?) -> (Double, Double) {
+    let top = Double(logits.max() ?? 0)
+    var sum = 0.0
+    for l in logits { sum += exp(Double(l) - top) }
+    let logP = Double(logits[token]) - top - log(sum)
+    guard let mask else { return (logP, 1) }
+    var kept = 0.0
+    for id in mask.allowedIDs { kept += exp(Double(logits[id]) - top) }
+    return (logP, kept / sum)
 }

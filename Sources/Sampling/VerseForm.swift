@@ -1,6 +1,8 @@
-// Chinese verse forms (五言 / 七言, 藏头诗) as constraints on sampling: at each step the form
-// says which tokens may come next, and the sampler draws only among them. Nothing is ever
-// generated and then rejected, so a form costs no extra model steps.
+// Chinese verse forms (五言 / 七言, 藏头诗, and regulated verse 格律) as constraints on sampling:
+// at each step the form says which tokens may come next, and the sampler draws only among them.
+// Nothing is ever generated and then rejected, so a form costs no extra model steps.
+
+import Verse
 
 // MARK: - Errors
 
@@ -24,6 +26,14 @@ public enum VerseFormError: Error, Equatable, CustomStringConvertible, Sendable 
     case invalidLineCount(Int)
     /// A number of characters per half line below 1.
     case invalidCharactersPerHalf(Int)
+    /// Regulated verse asked for without 5 or 7 characters per half line.
+    case regulatedNeedsForm
+    /// The acrostic character `character`, of tone `tone`, cannot begin line `line` (from 1) in
+    /// any of the `patterns` left by the characters before it.
+    case acrosticBreaksPattern(String, line: Int, tone: Tone, patterns: [VersePattern])
+    /// At token `position` of the verse no token of the vocabulary keeps the tone pattern and
+    /// the rhyme: `expected` says what would.
+    case nothingFits(position: Int, expected: String)
 
     public var description: String {
         switch self {
@@ -43,6 +53,15 @@ public enum VerseFormError: Error, Equatable, CustomStringConvertible, Sendable 
             return "a verse needs at least 1 line, not \(lines)"
         case .invalidCharactersPerHalf(let count):
             return "a half line needs at least 1 character, not \(count)"
+        case .regulatedNeedsForm:
+            return "regulated verse needs 5 or 7 characters per half line (--form 5 or 7)"
+        case .acrosticBreaksPattern(let character, let line, let tone, let patterns):
+            let names = patterns.map(\.name).joined(separator: ", ")
+            return "the acrostic character \(quoted(character)) (\(tone.symbol)) cannot begin line \(line) in "
+                + (patterns.count == 1 ? "the pattern \(names)" : "any of the patterns \(names)")
+                + ": choose another character or another --pattern"
+        case .nothingFits(let position, let expected):
+            return "no character of the model's vocabulary fits token \(position + 1) of the verse: expected \(expected)"
         }
     }
 }
@@ -62,6 +81,104 @@ public enum NextToken: Equatable, Sendable {
     case done
 }
 
+// MARK: - Regulated verse
+
+/// What regulated verse (格律) asks of a fixed form of 5 or 7 characters: a standard tone
+/// pattern and one rhyme (see the Verse module's `VersePattern` and `checkVerse`).
+public struct Regulation: Sendable, Equatable {
+    /// The pattern to keep; `nil`: the first draws choose among the four.
+    public var pattern: VersePattern?
+    /// The rhyme group; `nil`: set by the first rhyming character.
+    public var rhyme: RhymeGroup?
+
+    public init(pattern: VersePattern? = nil, rhyme: RhymeGroup? = nil) {
+        self.pattern = pattern
+        self.rhyme = rhyme
+    }
+}
+
+/// The state of a regulated form: the patterns the verse still fits and the rhyme groups
+/// common to its rhyming characters, with the vocabulary's tones and masks.
+private struct RegulatedState: Sendable {
+    var patterns: [VersePattern]
+    var rhyme: RhymeGroups
+    let tones: [Tone]
+    let groups: [RhymeGroups]
+    /// Han tokens that may stand where the pattern asks for level / oblique.
+    let level: TokenMask, oblique: TokenMask
+    /// For each rhyme group, the Han tokens in it or in no group.
+    let inGroup: [TokenMask]
+
+    init(vocabulary: [String], han: TokenMask, regulation: Regulation) {
+        let readings = vocabulary.indices.map { han.contains($0) ? CharacterReading(vocabulary[$0]) : nil }
+        let tones = readings.map { $0?.tone ?? .either }
+        let groups = readings.map { $0?.groups ?? [] }
+        self.tones = tones
+        self.groups = groups
+        let ids = han.allowedIDs
+        level = TokenMask(count: vocabulary.count, allowing: ids.filter { tones[$0] != .oblique })
+        oblique = TokenMask(count: vocabulary.count, allowing: ids.filter { tones[$0] != .level })
+        inGroup = RhymeGroup.allCases.map { g in
+            TokenMask(count: vocabulary.count, allowing: ids.filter { groups[$0].isEmpty || groups[$0].contains(RhymeGroups(g)) })
+        }
+        patterns = regulation.pattern.map { [$0] } ?? VersePattern.all
+        rhyme = regulation.rhyme.map(RhymeGroups.init) ?? .all
+    }
+
+    /// Whether `token` may stand at character `column` of verse `verse` in `pattern`.
+    func fits(_ token: Int, _ pattern: VersePattern, verse: Int, column: Int, n: Int) -> Bool {
+        guard pattern.slots(verse: verse, charactersPerVerse: n)[column].allows(tones[token]) else { return false }
+        if column == n - 1 && pattern.rhymes(verse: verse) {
+            return groups[token].isEmpty || !groups[token].isDisjoint(with: rhyme)
+        }
+        return true
+    }
+
+    /// The Han tokens that fit some remaining pattern there.
+    func allowed(han: TokenMask, verse: Int, column: Int, n: Int) -> TokenMask {
+        var union = TokenMask(count: han.count, allowing: [])
+        var rhymeMask: TokenMask? = nil
+        for pattern in patterns {
+            var mask: TokenMask
+            switch pattern.slots(verse: verse, charactersPerVerse: n)[column] {
+            case .free, .tone(.either): mask = han
+            case .tone(.level): mask = level
+            case .tone(.oblique): mask = oblique
+            }
+            if column == n - 1 && pattern.rhymes(verse: verse) {
+                if rhymeMask == nil {
+                    var m = TokenMask(count: han.count, allowing: [])
+                    for g in rhyme.groups { m.formUnion(inGroup[g.rawValue]) }
+                    rhymeMask = m
+                }
+                mask.formIntersection(rhymeMask!)
+            }
+            union.formUnion(mask)
+        }
+        return union
+    }
+
+    /// What the remaining patterns ask there, for messages: "a 平 character rhyming in 唐".
+    func expectation(verse: Int, column: Int, n: Int) -> String {
+        let slots = Set(patterns.map { $0.slots(verse: verse, charactersPerVerse: n)[column].symbol })
+        let tone = slots.count == 1 && slots.first != "⊙" ? "a \(slots.first!) character" : "a Han character"
+        let rhymes = column == n - 1 && patterns.contains { $0.rhymes(verse: verse) }
+        return tone + (rhymes ? " rhyming in \(rhyme.names)" : "") + " (pattern \(patterns.map(\.name).joined(separator: "/")))"
+    }
+
+    /// Records `token` there: keeps the patterns it fits and narrows the rhyme.
+    /// - Returns: false (and changes nothing) when it fits no remaining pattern.
+    mutating func advance(_ token: Int, verse: Int, column: Int, n: Int) -> Bool {
+        let fitting = patterns.filter { fits(token, $0, verse: verse, column: column, n: n) }
+        if fitting.isEmpty { return false }
+        patterns = fitting
+        if column == n - 1 && fitting.allSatisfy({ $0.rhymes(verse: verse) }) && !groups[token].isEmpty {
+            rhyme.formIntersection(groups[token])
+        }
+        return true
+    }
+}
+
 // MARK: - The form
 
 /// The constraint a verse form puts on generated text; the generator asks ``next()`` what may
@@ -77,6 +194,13 @@ public enum NextToken: Equatable, Sendable {
 ///
 /// A Han character is a vocabulary token, other than the unknown token, whose every Unicode
 /// scalar is ideographic (`Unicode.Scalar.Properties.isIdeographic`).
+///
+/// With a ``Regulation`` (5 or 7 characters only), each Han character must also keep one of
+/// the standard tone patterns (`VersePattern`) and, at the rhyme positions, the rhyme: the mask
+/// holds the characters that fit some pattern the verse still fits, and each character drawn
+/// keeps only the patterns it fits (so the first draws choose the pattern) and narrows the
+/// rhyme groups to those it shares. Every verse completed this way keeps the six rules of
+/// `checkVerse`.
 public struct VerseForm: Sendable {
     /// The line count of a fixed form given neither `lines` nor an acrostic: a quatrain (绝句).
     public static let defaultLines = 4
@@ -94,6 +218,14 @@ public struct VerseForm: Sendable {
     private let acrostic: [Int]?
     /// Free lines only: the current line, and whether no token of it has been reported yet.
     private var line = 0, atLineStart = true
+    /// Regulated verse only.
+    private var regulated: RegulatedState?
+
+    /// Regulated verse: the standard patterns the verse still fits (the first is the one a
+    /// complete verse is reported as), or `nil` for a form without a ``Regulation``.
+    public var patterns: [VersePattern]? { regulated?.patterns }
+    /// Regulated verse: the rhyme groups its rhyming characters so far have in common.
+    public var rhyme: RhymeGroups? { regulated?.rhyme }
 
     /// A verse form over a model's vocabulary.
     /// - Parameters:
@@ -104,11 +236,14 @@ public struct VerseForm: Sendable {
     ///   - lines: the number of lines. With an acrostic it may be omitted, and if given must
     ///     equal the acrostic's count. A fixed form with neither has ``defaultLines``.
     ///   - acrostic: the tokens that begin the lines (藏头诗), one per line.
-    /// - Throws: ``VerseFormError`` when the arguments disagree, or the vocabulary lacks a token
-    ///   the form needs.
+    ///   - regulation: regulated verse (with `charactersPerHalf` 5 or 7): a pattern and a rhyme.
+    /// - Throws: ``VerseFormError`` when the arguments disagree, the vocabulary lacks a token
+    ///   the form needs, or an acrostic character fits no pattern that the regulation allows.
     public init(
-        vocabulary: [String], unknownToken: Int?, charactersPerHalf: Int?, lines: Int?, acrostic: [String]?
+        vocabulary: [String], unknownToken: Int?, charactersPerHalf: Int?, lines: Int?, acrostic: [String]?,
+        regulation: Regulation? = nil
     ) throws(VerseFormError) {
+        if regulation != nil && charactersPerHalf != 5 && charactersPerHalf != 7 { throw .regulatedNeedsForm }
         if let n = charactersPerHalf, n < 1 { throw .invalidCharactersPerHalf(n) }
         if let lines, lines < 1 { throw .invalidLineCount(lines) }
         if let acrostic {
@@ -150,6 +285,14 @@ public struct VerseForm: Sendable {
             }
         }
 
+        if let regulation, let n = charactersPerHalf {
+            var state = RegulatedState(vocabulary: vocabulary, han: han, regulation: regulation)
+            for (line, id) in (acrosticIDs ?? []).enumerated() where !state.advance(id, verse: 2 * line, column: 0, n: n) {
+                throw .acrosticBreaksPattern(vocabulary[id], line: line + 1, tone: state.tones[id], patterns: state.patterns)
+            }
+            regulated = state
+        }
+
         self.vocabulary = vocabulary
         self.han = han
         self.charactersPerHalf = charactersPerHalf
@@ -160,7 +303,9 @@ public struct VerseForm: Sendable {
     /// What may come next: the mask of allowed tokens, `.free`, or `.done` once the verse is complete.
     public func next() -> NextToken {
         switch slot {
-        case .han: return .only(han)
+        case .han:
+            guard let regulated, let (verse, column) = verseAndColumn else { return .only(han) }
+            return .only(regulated.allowed(han: han, verse: verse, column: column, n: charactersPerHalf!))
         case .exactly(let id): return .only(TokenMask(count: vocabulary.count, allowing: [id]))
         case .free: return .free
         case .end: return .done
@@ -183,6 +328,13 @@ public struct VerseForm: Sendable {
         case .end: "the end of the verse"
         }
         if let expected { throw .breaksForm(token: vocabulary[token], position: position, expected: expected) }
+        if regulated != nil, han.contains(token), let (verse, column) = verseAndColumn {
+            let n = charactersPerHalf!
+            if !regulated!.advance(token, verse: verse, column: column, n: n) {
+                throw .breaksForm(token: vocabulary[token], position: position,
+                                  expected: regulated!.expectation(verse: verse, column: column, n: n))
+            }
+        }
         position += 1
         if token == newline {
             line += 1
@@ -193,6 +345,22 @@ public struct VerseForm: Sendable {
     }
 
     // MARK: - Where the verse stands
+
+    /// What a regulated form asks at ``position`` (when it is a Han character's), for messages.
+    public var expectation: String {
+        guard let regulated, let (verse, column) = verseAndColumn else { return "a Han character" }
+        return regulated.expectation(verse: verse, column: column, n: charactersPerHalf!)
+    }
+
+    /// The verse (from 0, two per line) and the character in it of ``position``, in a fixed
+    /// form; `nil` at punctuation or in free lines.
+    private var verseAndColumn: (Int, Int)? {
+        guard let n = charactersPerHalf else { return nil }
+        let (line, column) = position.quotientAndRemainder(dividingBy: 2 * n + 3)
+        if column < n { return (2 * line, column) }
+        if column > n && column < 2 * n + 1 { return (2 * line + 1, column - n - 1) }
+        return nil
+    }
 
     private enum Slot: Equatable { case han, exactly(Int), free, end }
 

@@ -29,6 +29,8 @@ let pageHTML = #"""
   input, select, textarea { width: 100%; font: inherit; padding: .4rem .5rem; border: 1px solid var(--line);
                             border-radius: 6px; background: #fff; color: var(--fg); }
   input[type=range] { padding: 0; }
+  label.check { display: flex; gap: .4rem; align-items: center; color: var(--fg); font-size: 1rem; padding: .4rem 0; }
+  input[type=checkbox] { width: auto; }
   textarea { min-height: 7rem; resize: vertical; }
   .err { display: block; min-height: 1.1em; color: var(--err); font-size: .8rem; }
   .actions { display: flex; gap: .5rem; align-items: center; margin: .75rem 0; flex-wrap: wrap; }
@@ -69,6 +71,9 @@ let pageHTML = #"""
     <div><label for="g-form">Form</label><select id="g-form" data-field="form">
       <option value="">free text</option><option value="5">5 characters (五言)</option><option value="7">7 characters (七言)</option></select>
       <span class="err" data-for="form"></span></div>
+    <div><label for="g-regulated">Tones and rhyme</label>
+      <label class="check"><input id="g-regulated" data-field="regulated" type="checkbox"> regulated (格律)</label>
+      <span class="err" data-for="regulated"></span><span class="err" data-for="pattern"></span></div>
     <div><label for="g-lines">Lines</label><input id="g-lines" data-field="lines" type="number" min="1" placeholder="4"><span class="err" data-for="lines"></span></div>
     <div><label for="g-acrostic">Acrostic (藏头)</label><input id="g-acrostic" data-field="acrostic" placeholder="春夏秋冬"><span class="err" data-for="acrostic"></span></div>
     <div><label for="g-length">Length (free text)</label><input id="g-length" data-field="length" type="number" min="1" value="300"><span class="err" data-for="length"></span></div>
@@ -136,6 +141,7 @@ function fields(panel, ids) {
   const request = {};
   for (const id of ids) {
     const input = $(id), key = input.dataset.field, raw = input.value.trim();
+    if (input.type === "checkbox") { if (input.checked) request[key] = true; continue; }
     if (raw === "") continue;
     request[key] = input.type === "number" || input.type === "range" || key === "form" ? Number(raw) : raw;
   }
@@ -171,7 +177,7 @@ let controller = null;
 async function generate() {
   const panel = $("poem"), output = $("poem-output"), status = $("poem-status");
   clearErrors(panel);
-  const request = fields(panel, ["g-model", "g-seed", "g-temperature", "g-form", "g-lines", "g-acrostic", "g-length",
+  const request = fields(panel, ["g-model", "g-seed", "g-temperature", "g-form", "g-regulated", "g-lines", "g-acrostic", "g-length",
                                  "g-top_k", "g-top_p", "g-rng_seed"]);
   if (request.form === undefined) delete request.lines;
   output.textContent = "";
@@ -198,7 +204,10 @@ async function generate() {
         if (!data) continue;
         const event = JSON.parse(data);
         if (name === "text") output.textContent += event.text;
-        else if (name === "done") { output.textContent = event.samples.join("\n\n"); status.textContent = "done"; }
+        else if (name === "done") {
+          output.textContent = event.samples.join("\n\n");
+          status.textContent = event.verses ? `done: ${event.verses.map((v) => `pattern ${v.pattern}, rhyme ${v.rhyme}`).join("; ")}` : "done";
+        }
         else if (name === "error") status.textContent = event.error;
       }
     }

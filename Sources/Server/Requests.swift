@@ -150,12 +150,14 @@ struct RequestFields {
     }
 }
 
-/// A generate request: `charrnn generate`'s options with `_` for `-`.
+/// A generate request: `charrnn generate`'s options with `_` for `-` (flags as booleans).
 struct GenerateRequest {
     var model: String
     var seed: String
     var options: GenerationOptions
     var rngSeed: UInt64?
+    /// Include each sample's bits per token in the document (`generate --bits`).
+    var bits: Bool
 
     init(_ body: ByteBuffer, limits: ServerConfiguration) throws {
         var fields = try RequestFields(body)
@@ -172,6 +174,10 @@ struct GenerateRequest {
         options.acrostic = try fields.string("acrostic")
         options.category = try fields.string("category")
         options.stopAtParagraphEnd = try fields.bool("paragraph") ?? false
+        options.regulated = try fields.bool("regulated") ?? false
+        options.pattern = try fields.string("pattern")
+        options.rhyme = try fields.string("rhyme")
+        bits = try fields.bool("bits") ?? false
         rngSeed = try fields.integer("rng_seed", in: 0...Int(1 << 53)).map(UInt64.init)
         try fields.checkAllRead()
         do { try options.validate() } catch let error as CharRNNError { throw APIError(error) }

@@ -165,7 +165,7 @@ public struct CharRNNServer: Sendable {
                 var rng = SeededGenerator(seed: parsed.rngSeed ?? UInt64.random(in: 0...UInt64.max))
                 return try model.generate(seed: parsed.seed, options: parsed.options, using: &rng, cancel: cancel)
             }
-            return jsonResponse(generation)
+            return jsonResponse(generation.document(bits: parsed.bits))
         } catch let error as CharRNNError {
             throw APIError(error)
         } catch is CancellationError {
@@ -218,7 +218,7 @@ public struct CharRNNServer: Sendable {
         case .failed: throw APIError(.serviceUnavailable, "the server is shutting down")
         default: break
         }
-        let seed = parsed.seed, samples = parsed.options.samples
+        let seed = parsed.seed, samples = parsed.options.samples, bits = parsed.bits
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"],
@@ -231,7 +231,7 @@ public struct CharRNNServer: Sendable {
                         switch event {
                         case .started: break
                         case .text(let sample, let text): try await writer.write(sseEvent("text", TextEvent(sample: sample, text: text)))
-                        case .done(let generation): try await writer.write(sseEvent("done", generation))
+                        case .done(let generation): try await writer.write(sseEvent("done", generation.document(bits: bits)))
                         case .failed(let error):
                             let message = (error as? CharRNNError).map { apiWords($0.description) } ?? "the server is shutting down"
                             try await writer.write(sseEvent("error", ["error": message]))

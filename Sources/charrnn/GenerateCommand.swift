@@ -15,7 +15,10 @@ struct Generate: ParsableCommand {
             writes Chinese verse whose --lines lines are each two halves of exactly 5 or 7 \
             characters (XXXXX，XXXXX。), and --acrostic 春夏秋冬 makes line i begin with the i-th \
             character (藏头诗); both work by masking the distribution, so every draw is a valid \
-            continuation. The seed counts toward the form.
+            continuation. The seed counts toward the form. --regulated (with --form) keeps one of \
+            the four standard tone patterns (平仄, chosen by the first draws or by --pattern) and \
+            one rhyme (set by the first rhyming character or by --rhyme), so every poem passes \
+            `charrnn verse`; the pattern and rhyme are noted on standard error.
             """
     )
 
@@ -61,6 +64,18 @@ struct Generate: ParsableCommand {
     @Option(help: "Characters that begin the lines, one per line (藏头诗).")
     var acrostic: String?
 
+    @Flag(help: "Regulated verse (格律, with --form): keep a standard tone pattern and one rhyme.")
+    var regulated = false
+
+    @Option(help: "With --regulated: the tone pattern: 仄起, 仄起入韵, 平起 or 平起入韵 (ze, ze-rhymed, ping, ping-rhymed).")
+    var pattern: String?
+
+    @Option(help: "With --regulated: the rhyme group of 中华新韵, e.g. 唐 or tang (default: the first rhyming character's).")
+    var rhyme: String?
+
+    @Flag(help: "Also report the model's own bits per drawn token of each sample (temperature 1, before masks): json \"bits_per_token\", text on standard error.")
+    var bits = false
+
     @Option(help: "The category to write in (conditional name generators).")
     var category: String?
 
@@ -75,6 +90,7 @@ struct Generate: ParsableCommand {
         (o.temperature, o.topK, o.topP, o.length, o.samples) = (temperature, topK, topP, length, samples)
         (o.form, o.lines, o.acrostic, o.category) = (form, lines, acrostic, category)
         o.stopAtParagraphEnd = paragraph
+        (o.regulated, o.pattern, o.rhyme) = (regulated, pattern, rhyme)
         o.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         return o
     }
@@ -94,7 +110,8 @@ struct Generate: ParsableCommand {
         var seedText = seed ?? ""
         if let seedFile { seedText = try TextSource(path: seedFile, lossy: lossy).readAll() }
         var rng = SeededGenerator(seed: rngSeed ?? UInt64.random(in: 0...UInt64.max))
-        let streaming = format == .text && samples == 1
+        // Regulated poems are drafted and checked before one is kept: printed whole, at the end.
+        let streaming = format == .text && samples == 1 && !regulated
         var out = OutputStream.standardOutput()
         let result: Generation
         do {
@@ -117,7 +134,7 @@ struct Generate: ParsableCommand {
         }
         switch format {
         case .json:
-            printJSON(result)
+            printJSON(result.document(bits: bits))
         case .text:
             if streaming {
                 out.append(result.samples[0].hasSuffix("\n") ? "" : "\n")
@@ -127,6 +144,13 @@ struct Generate: ParsableCommand {
                 out.append(result.samples.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined(separator: separator))
             }
             out.flush()
+            for (i, verse) in result.verses.enumerated() {
+                printNote((samples > 1 ? "sample \(i + 1): " : "") + "pattern \(verse.pattern.fullName), rhyme \(verse.rhyme.names)"
+                    + (verse.drafts > 1 ? " (\(verse.drafts) drafts)" : ""))
+            }
+            if bits {
+                printNote("bits per drawn token: " + result.bitsPerToken.map { String(format: "%.3f", $0) }.joined(separator: " "))
+            }
         }
     }
 }

@@ -104,6 +104,19 @@ def main():
         check(len(lines) == 4 and all(re.fullmatch(r"\w{5}，\w{5}。", line) for line in lines), "four lines of 5，5。")
         browser.save_screenshot(os.path.join(args.screenshots, "poem.png"))
 
+        # Regulated: the same poem as the API's, and the status names its pattern and rhyme.
+        browser.find_element(By.ID, "g-regulated").click()
+        browser.find_element(By.ID, "generate").click()
+        wait.until(lambda b: b.find_element(By.ID, "poem-status").text.startswith("done"))
+        regulated = post(url + "/api/generate", {"model": "tang", "seed": "月", "form": 5, "rng_seed": 4, "temperature": 0.8,
+                                                 "length": 1000, "regulated": True})
+        check(browser.find_element(By.ID, "poem-output").text == regulated["samples"][0],
+              f"the regulated poem is the API's: {regulated['samples'][0]!r}")
+        status = browser.find_element(By.ID, "poem-status").text
+        check(status == f"done: pattern {regulated['verses'][0]['pattern']}, rhyme {regulated['verses'][0]['rhyme']}",
+              f"the status names the pattern and rhyme: {status!r}")
+        browser.find_element(By.ID, "g-regulated").click()
+
         # An error from the API shows beside the field that caused it.
         browser.find_element(By.ID, "g-top_k").send_keys("0")
         browser.find_element(By.ID, "generate").click()

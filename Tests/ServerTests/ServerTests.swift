@@ -58,6 +58,8 @@ struct ServerTests {
          ["--model", "tang", "--seed", "春", "--form", "5", "--rng-seed", "7", "--top-k", "20"]),
         (#"{"model": "tang", "acrostic": "山水", "form": 7, "rng_seed": 3, "temperature": 0.6, "top_p": 0.9}"#,
          ["--model", "tang", "--acrostic", "山水", "--form", "7", "--rng-seed", "3", "--temperature", "0.6", "--top-p", "0.9"]),
+        (#"{"model": "tang", "seed": "春", "form": 5, "lines": 2, "regulated": true, "rng_seed": 2, "bits": true}"#,
+         ["--model", "tang", "--seed", "春", "--form", "5", "--lines", "2", "--regulated", "--rng-seed", "2", "--bits"]),
         (#"{"model": "names-generator", "category": "German", "samples": 3, "rng_seed": 5}"#,
          ["--model", "names-generator", "--category", "German", "--samples", "3", "--rng-seed", "5"]),
     ])
@@ -122,6 +124,8 @@ struct ServerTests {
         try check(#"{"model": "tang", "length": 2.5}"#, 400, field: "length", contains: "whole number")
         try check(#"{"model": "tang", "length": 100000}"#, 400, field: "length", contains: "at most 2000")
         try check(#"{"model": "tang", "temprature": 1}"#, 400, field: "temprature", contains: "unknown field")
+        try check(#"{"model": "tang", "regulated": true}"#, 400, field: "regulated", contains: "regulated needs form 5 or 7")
+        try check(#"{"model": "tang", "form": 5, "regulated": true, "rhyme": "x"}"#, 400, field: "rhyme", contains: "no rhyme group")
         try check(#"{"model": "tang", "acrostic": "春夏", "lines": 3, "form": 5}"#, 400, field: "acrostic", contains: "acrostic")
         try check(#"{"model": "names-generator"}"#, 400, field: "category", contains: "give category, one of")
         try check(#"{"model": "names-generator", "category": "Martian"}"#, 400, field: "category", contains: "no category \"Martian\"")
