@@ -114,17 +114,20 @@ struct Generate: ParsableCommand {
         let streaming = format == .text && samples == 1 && !regulated
         var out = OutputStream.standardOutput()
         let result: Generation
+        // The seed is written with the first letter drawn, so that a seed or option the model
+        // refuses prints nothing but the error.
+        var seedWritten = !streaming
         do {
-            if streaming {
-                _ = try generator.codec.encode(seedText, what: "the seed")  // a bad seed fails before anything is written
-                out.append(seedText)
-                out.flush()
-            }
             result = try generator.generate(seed: seedText, options: options, using: &rng) { _, piece in
                 guard streaming else { return }
+                if !seedWritten {
+                    out.append(seedText)
+                    seedWritten = true
+                }
                 out.append(piece)
                 out.flush()
             }
+            if !seedWritten { out.append(seedText) }
         } catch let error as CharRNNError {
             throw CharRNNError("\(model): \(error)")
         }
