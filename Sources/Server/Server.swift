@@ -128,6 +128,12 @@ public struct CharRNNServer: Sendable {
         }
     }
 
+    /// The answer when every worker is busy and the queue is full.
+    private var busy: APIError {
+        APIError(.serviceUnavailable, "the server is busy: \(configuration.maxConcurrent) requests at work and "
+            + "\(configuration.queue) waiting; try again shortly")
+    }
+
     /// Runs `work` with a worker slot and a cancellation token, on a thread of its own; 503 when
     /// the queue is full. The slot is given back when the work ends, whatever happens to the
     /// connection.
@@ -135,8 +141,7 @@ public struct CharRNNServer: Sendable {
         _ work: @escaping @Sendable (_ slot: Int, _ cancel: CancellationToken) throws -> T
     ) async throws -> T {
         guard let slot = await queue.acquire() else {
-            throw APIError(.serviceUnavailable, "the server is busy: \(configuration.maxConcurrent) requests at work and "
-                + "\(configuration.queue) waiting; try again shortly")
+            throw busy
         }
         let token = inFlight.begin()
         do {
@@ -161,7 +166,7 @@ public struct CharRNNServer: Sendable {
         let models = self.models
         do {
             let generation = try await withSlot { slot, cancel in
-                guard case .writer(let model) = models.model(parsed.model, slot: slot) else { throw CancellationError() }
+                guard case .writer(let model) = models.model(parsed.model, slot: slot) else { throw ModelKindError() }
                 var rng = SeededGenerator(seed: parsed.rngSeed ?? UInt64.random(in: 0...UInt64.max))
                 return try model.generate(seed: parsed.seed, options: parsed.options, using: &rng, cancel: cancel)
             }
@@ -183,14 +188,13 @@ public struct CharRNNServer: Sendable {
         let queue = self.queue
         let inFlight = self.inFlight
         guard let slot = await queue.acquire() else {
-            throw APIError(.serviceUnavailable, "the server is busy: \(configuration.maxConcurrent) requests at work and "
-                + "\(configuration.queue) waiting; try again shortly")
+            throw busy
         }
         let token = inFlight.begin()
         DispatchQueue.global(qos: .userInitiated).async {
             var cancelled = false
             do {
-                guard case .writer(let model) = models.model(parsed.model, slot: slot) else { throw CancellationError() }
+                guard case .writer(let model) = models.model(parsed.model, slot: slot) else { throw ModelKindError() }
                 var rng = SeededGenerator(seed: parsed.rngSeed ?? UInt64.random(in: 0...UInt64.max))
                 var started = false
                 let generation = try model.generate(seed: parsed.seed, options: parsed.options, using: &rng, cancel: token) { sample, text in
@@ -253,7 +257,7 @@ public struct CharRNNServer: Sendable {
         let models = self.models
         do {
             let answers = try await withSlot { slot, _ in
-                guard case .classifier(let classifier) = models.model(parsed.model, slot: slot) else { throw CancellationError() }
+                guard case .classifier(let classifier) = models.model(parsed.model, slot: slot) else { throw ModelKindError() }
                 return try classifier.classify(parsed.names).enumerated().map { index, result in
                     do { return try result.get().top(parsed.top) } catch {
                         throw CharRNNError("name \(index + 1) (\(parsed.names[index].debugDescription)): \(error)", option: "names")
@@ -280,6 +284,12 @@ struct CancelOnShutdown: Service {
         let inFlight = self.inFlight
         DispatchQueue.global().asyncAfter(deadline: .now() + 2) { inFlight.cancelAll() }
     }
+}
+
+/// A slot without the model a request was checked to name (cannot happen: every slot has a copy
+/// of every model); answered 500.
+struct ModelKindError: Error, CustomStringConvertible {
+    var description: String { "the worker has no such model" }
 }
 
 // MARK: - Streaming
