@@ -24,6 +24,7 @@ public struct NamesFolder: Sendable {
     ///   - path: a folder of `<Category>.txt` files, UTF-8, one name per line.
     ///   - unit: what a letter is: a grapheme cluster (the usual) or an ICU word.
     ///   - caseMapping: keep the case (name generators) or lowercase the names (classifiers).
+    ///   - lossy: read invalid UTF-8 as U+FFFD instead of stopping.
     /// - Throws: ``CharRNNError`` when `path` is not a folder, has no `.txt` files, or they hold
     ///   no names; ``TextInputError`` when a file cannot be read or is not UTF-8; ``ICUError`` when
     ///   ICU fails on a name.

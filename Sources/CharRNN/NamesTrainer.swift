@@ -64,7 +64,7 @@ public final class NamesTrainer {
     ///     ``TrainingConfiguration/namesClassifier`` or ``TrainingConfiguration/namesGenerator``.
     /// - Throws: ``CharRNNError`` when `task` is `.languageModel`, a setting is out of range,
     ///   `validationFraction` is 0, or the folder cannot be used (see
-    ///   ``NamesFolder/init(path:unit:caseMapping:)``); ``TextInputError``, ``ICUError`` or
+    ///   ``NamesFolder/init(path:unit:caseMapping:lossy:)``); ``TextInputError``, ``ICUError`` or
     ///   ``VocabularyError`` when a file or the vocabulary cannot be read or built.
     public convenience init(folder path: String, task: ModelTask, configuration: TrainingConfiguration) throws {
         try self.init(folder: path, task: task, configuration: configuration, network: nil)

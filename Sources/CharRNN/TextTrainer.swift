@@ -2,8 +2,8 @@
 
 import Foundation
 
-/// How a training run ended, and what it kept: what ``TextTrainer/run(out:cancel:events:)`` and
-/// ``NamesTrainer/run(out:cancel:events:)`` return.
+/// How a training run ended, and what it kept: what ``TextTrainer/run(out:cancel:lock:events:)`` and
+/// ``NamesTrainer/run(out:cancel:lock:events:)`` return.
 public struct TrainingSummary: Sendable {
     /// Why the run stopped.
     public var outcome: TrainingOutcome

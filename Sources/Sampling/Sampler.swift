@@ -119,7 +119,7 @@ public struct TokenMask: Equatable, Sendable {
 /// allowed id with the largest logit (ties: the lowest id) and `rng` is not touched. Otherwise
 /// the logits are divided by the temperature, cut to the `topK` largest, turned into
 /// probabilities by a softmax in `Double`, cut to the `topP` nucleus and renormalized (see
-/// ``probabilities(logits:settings:mask:)``); then one uniform `Double` in [0, 1) made from the
+/// ``probabilities(logits:settings:mask:)-([Float],_,_)``); then one uniform `Double` in [0, 1) made from the
 /// top 53 bits of exactly one `rng.next()` walks the cumulative distribution in id order. So a
 /// seeded generator gives the same tokens on every run.
 ///
@@ -169,7 +169,7 @@ public func sampleToken(
     logits.withUnsafeBufferPointer { sampleToken(logits: $0, settings: settings, mask: mask, using: &rng) }
 }
 
-/// The distribution ``sampleToken(logits:settings:mask:using:)`` draws from: one probability
+/// The distribution ``sampleToken(logits:settings:mask:using:)-([Float],_,_,_)`` draws from: one probability
 /// per token, 0 for every token the mask, top-k or top-p excludes, summing to 1.
 ///
 /// With temperature 0 it is 1 at the greedy choice. Otherwise, with z = logits / temperature
@@ -178,7 +178,7 @@ public func sampleToken(
 /// ids first) whose sum reaches `topP` (up to a relative 1e-12 for rounding), at least one
 /// token; the kept p are divided by their sum. If every kept z is −∞ they count as equal; if
 /// some are +∞, those share the probability equally.
-/// - Precondition: as for ``sampleToken(logits:settings:mask:using:)``.
+/// - Precondition: as for ``sampleToken(logits:settings:mask:using:)-([Float],_,_,_)``.
 public func probabilities(
     logits: UnsafeBufferPointer<Float>, settings: SamplingSettings, mask: TokenMask? = nil
 ) -> [Double] {

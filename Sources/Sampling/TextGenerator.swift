@@ -92,7 +92,7 @@ public final class TextGenerator {
     ///   or a step where a regulated form allows no token of the vocabulary); `.notANumber` when the
     ///   network's scores for a stream hold a NaN (weights so large that float32 overflows).
     ///   Infinite scores are not an error: the sampler shares the probability among the tokens
-    ///   scored +∞ (see ``sampleToken(logits:settings:mask:using:)``).
+    ///   scored +∞ (see ``sampleToken(logits:settings:mask:using:)-([Float],_,_,_)``).
     /// - Complexity: `length` steps of the network for all streams at once.
     public func generate(
         length: Int, settings: SamplingSettings, forms: [VerseForm]?, excluded: [Int] = [], stop: Int? = nil,

@@ -34,7 +34,7 @@ public enum PatternSlot: Sendable, Equatable {
 /// ⊙仄平平⊙仄平, ⊙仄⊙平平仄仄, ⊙平⊙仄仄平平). Verses follow the cycle A B C D from the type
 /// whose second character is the pattern's; a rhyming first verse takes the type before that
 /// (D for A, B for C), which ends level. Every pattern, at any number of couplets, keeps the six
-/// rules of ``checkVerse(_:)`` (tested).
+/// rules of ``checkVerse(_:enteringRule:)`` (tested).
 public struct VersePattern: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The first verse's second character is level (平起); otherwise oblique (仄起).
     public var startsLevel: Bool
