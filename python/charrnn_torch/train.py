@@ -390,7 +390,8 @@ def train(args, group):
             elif group.main:
                 save_model()  # nothing held out: the latest is the best
             checkpoint(state)
-        if group.main and time.time() - last_note >= 10:
+            tokens_since, noted_at = 0, time.time()  # the rate counts training only
+        if group.main and time.time() - last_note >= 10 and tokens_since:
             rate = tokens_since / (time.time() - noted_at)
             note(f"step {progress['step']:,}: loss {batch_loss:.4f} nats/token, {rate:,.0f} tokens/s")
             last_note, tokens_since, noted_at = time.time(), 0, time.time()

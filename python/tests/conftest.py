@@ -7,9 +7,12 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PYTHON_DIR = os.path.join(ROOT, "python")
+sys.path.insert(0, PYTHON_DIR)  # the package as it is in the clone (PYTHONPATH=python), installed or not
+torch.set_num_threads(1)  # tiny models: threads only cost time, and CI shares its cores
 RELATIVE = 1e-5  # every agreement between charrnn and PyTorch is checked to this relative tolerance
 
 
@@ -58,5 +61,15 @@ def corpus(tmp_path_factory):
     with open(os.path.join(ROOT, "Corpora/kjv.txt"), encoding="utf-8") as f:
         text = f.read(12_000)
     path = tmp_path_factory.mktemp("corpus") / "kjv-small.txt"
+    path.write_text(text[:text.rindex("\n") + 1], encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def short_text(corpus, tmp_path_factory):
+    """The first 2,000 characters of that, from a line start: what the debug charrnn scores quickly."""
+    with open(corpus, encoding="utf-8") as f:
+        text = f.read(2_000)
+    path = tmp_path_factory.mktemp("short") / "kjv-short.txt"
     path.write_text(text[:text.rindex("\n") + 1], encoding="utf-8")
     return str(path)

@@ -27,7 +27,7 @@ def trained(corpus, charrnn, tmp_path_factory):
     for name, flags in (("graphemes", ["--cell", "gru", "--max-vocab", "30"]), ("words", ["--unit", "word", "--case", "lower"])):
         path = str(folder / f"{name}.safetensors")
         assert train_main(["--corpus", corpus, "--out", path, "--hidden", "16", "--batch-size", "4", "--seq-length", "16",
-                           "--steps", "6", "--eval-every", "3", "--charrnn", charrnn, *flags]) == 0
+                           "--steps", "6", "--eval-every", "3", "--threads", "1", "--charrnn", charrnn, *flags]) == 0
         models[name] = path
     return models
 

@@ -14,10 +14,10 @@ from conftest import charrnn_eval, close, run
 from charrnn_torch.data import encode
 from charrnn_torch.train import main as train_main
 
-SMALL = ["--hidden", "24", "--batch-size", "4", "--seq-length", "16"]
+SMALL = ["--hidden", "24", "--batch-size", "4", "--seq-length", "16", "--threads", "1"]
 # 5 streams split 2 + 3 (each rank's share weighted by its size) and a clip that acts (so the gradient's
 # scale matters: Adam alone would not see it).
-DDP = ["--hidden", "24", "--batch-size", "5", "--seq-length", "16", "--clip", "0.1"]
+DDP = ["--hidden", "24", "--batch-size", "5", "--seq-length", "16", "--clip", "0.1", "--threads", "1"]
 
 
 def losses(history):
@@ -44,6 +44,8 @@ def test_two_processes_make_the_same_steps_as_one(corpus, charrnn, environment, 
     assert sample.startswith("And") and len(sample) > len("And")
     info = json.loads(run([charrnn, "info", "--model", model, "--format", "json"]).stdout)
     assert info["cell"] == "lstm" and info["training"]["processes"] == 2 and info["training"]["steps"] == 20
+    run([charrnn, "train", "--corpus", corpus, "--init-from", model, "--out", str(tmp_path / "back.safetensors"),
+         "--steps", "2", "--batch-size", "2", "--seq-length", "8", "--val-fraction", "0", "--threads", "1"])
     weights_one, weights_two = load_file(f"{one}.safetensors"), load_file(model)
     for name in weights_one:
         assert torch.allclose(weights_one[name], weights_two[name], rtol=1e-4, atol=1e-5), name
@@ -59,7 +61,7 @@ def test_init_from_continues_from_the_charrnn_weights(corpus, charrnn, tmp_path)
     history = tmp_path / "h.jsonl"
     assert train_main(["--corpus", corpus, "--out", str(tmp_path / "tuned.safetensors"), "--init-from", base,
                        "--batch-size", str(B), "--seq-length", str(T), "--steps", "2", "--val-fraction", "0",
-                       "--history", str(history), "--charrnn", charrnn]) == 0
+                       "--history", str(history), "--threads", "1", "--charrnn", charrnn]) == 0
     first = losses(history)[0]
 
     text = encode(corpus, charrnn=charrnn, vocab_from=base)
