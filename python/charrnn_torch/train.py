@@ -242,7 +242,20 @@ def carried_slice(state, first, last):
 
 # MARK: - Training
 
+def check_outputs(args):
+    """Refuses an --out that would destroy an input, or that is not a file."""
+    for output in (args.out, resume_file(args.out)):
+        if os.path.exists(output) and not os.path.isfile(output):
+            raise CharRNNError(f"--out {output} is not a regular file; give the path of a file to write")
+        for path, option in ((args.corpus, "--corpus"), (args.init_from, "--init-from")):
+            if path and os.path.exists(path) and os.path.exists(output) and os.path.samefile(path, output):
+                raise CharRNNError(f"--out {output} is {option} {path}: writing it would destroy the input; "
+                                   "give another path")
+
+
 def train(args, group):
+    if group.main:
+        check_outputs(args)
     payload = prepare(args, group)
     if "error" in payload:
         raise CharRNNError(payload["error"])

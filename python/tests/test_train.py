@@ -104,12 +104,15 @@ def test_bad_input_is_one_line(corpus, charrnn, capsys, tmp_path):
         (["--corpus", corpus, "--out", out, "--resume"], "does not exist"),
         (["--corpus", corpus, "--out", out, "--amp", "bf16", "--device", "cpu"], "--amp bf16 is for CUDA"),
         (["--corpus", corpus, "--out", out, "--val-fraction", "0"], "nothing says when to stop"),
+        (["--corpus", str(tiny), "--out", str(tiny), "--steps", "1"], "would destroy the input"),
+        (["--corpus", corpus, "--out", str(tmp_path), "--steps", "1"], "not a regular file"),
     ]
     for arguments, message in cases:
         assert train_main(arguments + ["--charrnn", charrnn]) == 1
         err = capsys.readouterr().err
         assert message in err and err.strip().count("\n") == 0, err
         assert not os.path.exists(out)
+    assert tiny.read_text(encoding="utf-8") == "abc\n"
     with pytest.raises(SystemExit) as exit:
         train_main(["--corpus", corpus, "--out", out, "--hidden", "0"])
     assert exit.value.code == 2 and "--hidden must be at least 1" in capsys.readouterr().err
