@@ -370,7 +370,8 @@ def train(args, group):
         progress["seconds"] = seconds_before + time.time() - began
         tokens_since += B * T
         if log:
-            log.write(json.dumps({"step": progress["step"], "loss": batch_loss, "lr": args.lr * progress["rate_scale"]}) + "\n")
+            log.write(json.dumps({"step": progress["step"], "loss": batch_loss, "lr": args.lr * progress["rate_scale"],
+                                  "seconds": progress["seconds"]}) + "\n")
 
         stop = None
         if stop_votes > 0:
