@@ -159,6 +159,7 @@ def prepare(args, group):
     if not group.main:
         return group.broadcast(None)
     try:
+        check_outputs(args)
         start = None
         resume_path = resume_file(args.out)
         if args.resume:
@@ -173,6 +174,9 @@ def prepare(args, group):
             if len(text.ids) != start["tokens"] or fingerprint(text.ids) != start["fingerprint"]:
                 raise CharRNNError(f"{args.corpus} is not the text {resume_path} was trained on; give the same --corpus, "
                                    "or start over without --resume")
+            if (start["batch_size"], start["seq_length"]) != (args.batch_size, args.seq_length):
+                raise CharRNNError(f"{resume_path} was trained with --batch-size {start['batch_size']} --seq-length "
+                                   f"{start['seq_length']}; resume with those")
         elif args.init_from:
             model, meta = load(args.init_from)
             if meta["task"] != "language-model":
@@ -254,8 +258,6 @@ def check_outputs(args):
 
 
 def train(args, group):
-    if group.main:
-        check_outputs(args)
     payload = prepare(args, group)
     if "error" in payload:
         raise CharRNNError(payload["error"])
@@ -296,6 +298,9 @@ def train(args, group):
     every = args.eval_every or default_validate_every(args, streams.per_epoch)
     record = training_record(args, group, meta)
     log = open(args.history, "a", encoding="utf-8") if args.history and group.main else None
+    if group.main and args.init_from:
+        note(f"the network ({meta['cell']}, {meta['num_layers']} layer(s) of {meta['hidden_size']}) and the vocabulary come "
+             f"from {args.init_from}")
     if group.main:
         note(f"{args.corpus}: {len(training):,} training tokens, {len(held_out):,} held out; vocabulary {V}"
              f"{' (with an unknown token)' if meta.get('unknown_token') is not None else ''}; "

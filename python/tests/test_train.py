@@ -80,7 +80,7 @@ def test_init_from_continues_from_the_charrnn_weights(corpus, charrnn, tmp_path)
     assert tuned["cell"] == "gru" and tuned["hidden_size"] == 16 and tuned["training"]["init_from"] == base
 
 
-def test_resume_continues_exactly(corpus, charrnn, tmp_path):
+def test_resume_continues_exactly(corpus, charrnn, capsys, tmp_path):
     common = ["--corpus", corpus, *SMALL, "--eval-every", "4", "--charrnn", charrnn]
     straight, stopped = tmp_path / "straight", tmp_path / "stopped"
     assert train_main([*common, "--out", f"{straight}.safetensors", "--steps", "12", "--history", f"{straight}.jsonl"]) == 0
@@ -91,6 +91,10 @@ def test_resume_continues_exactly(corpus, charrnn, tmp_path):
     a, b = torch.load(f"{straight}.safetensors.resume.pt"), torch.load(f"{stopped}.safetensors.resume.pt")
     for name, tensor in a["model"].items():
         assert torch.equal(tensor, b["model"][name]), name
+    changed = [*common, "--out", f"{stopped}.safetensors", "--steps", "16", "--resume"]
+    changed[changed.index("--batch-size") + 1] = "8"
+    assert train_main(changed) == 1
+    assert "was trained with --batch-size 4 --seq-length 16" in capsys.readouterr().err
 
 
 def test_bad_input_is_one_line(corpus, charrnn, capsys, tmp_path):
