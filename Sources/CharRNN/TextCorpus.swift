@@ -18,6 +18,10 @@ public struct TextCorpus: Sendable {
     public var unknown: [(token: String, count: Int)] = []
     /// Invalid UTF-8 sequences replaced by U+FFFD (with `lossy`).
     public var replacements = 0
+    /// What a token is, as the text was cut.
+    public var unit: TokenUnit = .grapheme
+    /// The case mapping applied before the text was cut.
+    public var caseMapping: CaseMapping = .preserve
 
     /// The index of the first held-out token when the last `fraction` is held out (whole
     /// paragraphs: ``validationStart(tokens:fraction:newline:)``).
@@ -62,6 +66,7 @@ public struct TextCorpus: Sendable {
     {
         let (seen, provisionalIDs, _, replacements) = try Self.read(path: path, unit: unit, caseMapping: caseMapping, lossy: lossy)
         self.replacements = replacements
+        (self.unit, self.caseMapping) = (unit, caseMapping)
         var occurrences = [Int](repeating: 0, count: seen.count)
         for id in provisionalIDs { occurrences[Int(id)] += 1 }
         var counts = TokenCounts()
@@ -98,6 +103,7 @@ public struct TextCorpus: Sendable {
         let (seen, provisionalIDs, first, replacements) = try Self.read(
             path: path, unit: metadata.unit, caseMapping: metadata.caseMapping, lossy: lossy)
         self.replacements = replacements
+        (unit, caseMapping) = (metadata.unit, metadata.caseMapping)
         var occurrences = [Int](repeating: 0, count: seen.count)
         for id in provisionalIDs { occurrences[Int(id)] += 1 }
         let missing = seen.enumerated().filter { vocabulary.id(of: $0.element) == nil }

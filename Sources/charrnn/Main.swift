@@ -16,7 +16,7 @@ struct CharRNNCommand: ParsableCommand {
             """,
         version: "0.2.0",
         subcommands: [Tokenize.self, Train.self, Generate.self, Eval.self, Info.self, TrainClassifier.self, Classify.self,
-                      TrainGenerator.self, VerseCheck.self, Serve.self]
+                      TrainGenerator.self, VerseCheck.self, Encode.self, Serve.self]
     )
 }
 

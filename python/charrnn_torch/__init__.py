@@ -1,0 +1,11 @@
+"""charrnn models in PyTorch: load and save them as torch modules, train them with
+DistributedDataParallel (`python -m charrnn_torch.train` under torchrun), score them as `charrnn
+eval` does (`python -m charrnn_torch.eval`). The text is always cut by charrnn itself (`charrnn
+encode`), so both sides agree letter for letter. See docs/python.md.
+"""
+
+from .data import EncodedText, encode, find_charrnn, validation_start
+from .model import CELLS, CharRNN, CharRNNError, load, nats_per_token, save
+
+__all__ = ["CELLS", "CharRNN", "CharRNNError", "EncodedText", "encode", "find_charrnn", "load", "nats_per_token", "save",
+           "validation_start"]
