@@ -1,5 +1,5 @@
-// The charrnn command-line tool: argument parsing and output over the CharRNN library; the only
-// place that parses arguments or prints.
+// The charrnn command-line tool: argument parsing and output over the CharRNN library. With
+// charrnn-serve (the server's program), the only code that parses arguments or prints.
 
 import ArgumentParser
 import CharRNN
