@@ -60,8 +60,8 @@ let package = Package(
         // The public API: language models, names classifiers and generators, their data, and the
         // one training driver. Re-exports the modules above, so a program needs only this import.
         .target(name: "CharRNN", dependencies: ["Tokenizer", "Tensor", "Model", "Classification", "Training", "Sampling", "Plots", "Verse"]),
-        // The command-line tool: argument parsing and output over CharRNN; the only target that
-        // imports ArgumentParser or prints.
+        // The command-line tool: argument parsing and output over CharRNN; with charrnn-serve,
+        // the only target that imports ArgumentParser or prints.
         .executableTarget(
             name: "charrnn",
             dependencies: [
@@ -71,7 +71,7 @@ let package = Package(
             ]
         ),
         // The HTTP API and the web page over CharRNN: routes, the bounded work queue, the
-        // page. A library so that the tests can reach its types; run by charrnn-serve.
+        // page (`CharRNNServer`). Run by charrnn-serve, which only parses its options.
         .target(
             name: "Server",
             dependencies: [
@@ -99,6 +99,7 @@ let package = Package(
         .testTarget(name: "VerseTests", dependencies: ["Verse", "TestSupport"]),
         .testTarget(name: "CharRNNTests", dependencies: ["CharRNN", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["charrnn", "CharRNN", "SafeTensors", "TestSupport"]),
-        .testTarget(name: "ServerTests", dependencies: ["charrnn-serve", "charrnn", "Server", "CharRNN", "TestSupport"]),
+        // The server and the tool as built programs, run as child processes.
+        .testTarget(name: "ServerTests", dependencies: ["charrnn-serve", "charrnn", "TestSupport"]),
     ]
 )
