@@ -207,6 +207,27 @@ struct ServerTests {
         #expect(rest.contains("event: error") || !rest.contains("event: done"))
     }
 
+    /// `charrnn serve` with no charrnn-serve beside it: a one-line error that says how to build it.
+    @Test func serveWithoutTheServerProgram() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("charrnn-alone-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let alone = folder.appendingPathComponent("charrnn")
+        try FileManager.default.copyItem(at: buildFolder.appendingPathComponent("charrnn"), to: alone)
+        let process = Process()
+        process.executableURL = alone
+        process.arguments = ["serve", "--model", shippedModels[0]]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(message.contains("needs charrnn-serve beside charrnn") && message.contains("--product charrnn-serve"))
+        #expect(message.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1, "\(message)")
+    }
+
     @Test func startupErrors() throws {
         let missing = try runProgram("charrnn-serve", ["--model", "/nonexistent/x.safetensors", "--port", "0"])
         #expect(missing.status != 0 && missing.status < 128)
