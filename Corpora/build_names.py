@@ -82,8 +82,18 @@ TRANSLITERATORS = {
 
 # Vietnamese is written in the Latin script with many diacritics, and outside
 # Vietnam its names are usually spelled without them ("Nguyen" for "Nguyễn");
-# for these locales that plain form (marks removed, đ -> d) is added too.
-FOLD_DIACRITICS = {"vi_VN"}
+# for these locales that plain form (marks removed, đ -> d) is added too. So
+# it is for the other languages whose names carry diacritics and are typed
+# without them in an English-language address book (Dvorak, Wisniewski,
+# Garcia, Goncalves, Lefevre): Czech, Polish (ł -> l as well), Spanish,
+# Portuguese and French. German names are typed with the German replacements
+# instead (ä -> ae, ö -> oe, ü -> ue, ß -> ss: Mueller, Schaefer; DIN 5007-2),
+# and those forms are added for the German locales. Irish fadas are left
+# alone: the anglicised surnames of en_IE are the typed forms.
+FOLD_DIACRITICS = {"vi_VN", "cs_CZ", "pl_PL", "es_ES", "es_MX", "pt_PT", "pt_BR", "fr_FR"}
+GERMAN_REPLACEMENTS = {"de_DE", "de_AT", "de_CH"}
+PLAIN_LETTERS = {"đ": "d", "Đ": "D", "ł": "l", "Ł": "L"}
+GERMAN_LETTERS = {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
 
 
 # Korean: faker has no romanized Korean lists. Each Hangul name is passed through
@@ -183,8 +193,16 @@ def icu_transliterator(rule_id):
 
 
 def fold_diacritics(name):
-    decomposed = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    for a, b in PLAIN_LETTERS.items():
+        name = name.replace(a, b)
+    decomposed = unicodedata.normalize("NFD", name)
     return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
+
+
+def german_replacements(name):
+    for a, b in GERMAN_LETTERS.items():
+        name = name.replace(a, b)
+    return name
 
 
 # latinize() writes a capital Θ, Χ or Ψ as "TH", "CH", "PS" even before a
@@ -287,6 +305,12 @@ def collect(language, locales, dropped, used, recased):
             used[loc].append("diacritics removed from the above (build_names.fold_diacritics)")
             for name in sorted(native):
                 plain = clean(fold_diacritics(name), f"{loc}.fold_diacritics", dropped)
+                if plain is not None:
+                    names.add(plain)
+        if loc in GERMAN_REPLACEMENTS:
+            used[loc].append("ä ö ü ß written ae oe ue ss in the above (build_names.german_replacements)")
+            for name in sorted(native):
+                plain = clean(german_replacements(name), f"{loc}.german_replacements", dropped)
                 if plain is not None:
                     names.add(plain)
     if language in CONVENTIONAL:
