@@ -10,7 +10,9 @@
 ///   small and full-width hyphen-minus: `Jean–Pierre` → `Jean-Pierre`); a soft hyphen (U+00AD)
 ///   is dropped;
 /// - any other punctuation or symbol (Unicode General_Category P or S) is dropped:
-///   `Smith.`, `(Berg)`, `"O'Brien"`, `St. John` → `Smith`, `Berg`, `O'Brien`, `St John`;
+///   `Smith.`, `(Berg)`, `"O'Brien"`, `St. John` → `Smith`, `Berg`, `O'Brien`, `St John`
+///   (but U+FFFD, which `--lossy` puts for bytes that are not UTF-8, stays, and is read as a
+///   letter the model never saw);
 /// - every run of white space (any Unicode white space, the no-break space included) becomes
 ///   one space; spaces, hyphens and apostrophes are trimmed from both ends (but an apostrophe
 ///   before a lower-case letter stays at the start: `'s Gravensande`), and a space next
@@ -33,6 +35,7 @@ public func nameSpelling(_ name: String) -> String {
         case 0x27, 0x2019, 0x2018, 0x02BC, 0x60, 0xB4, 0x2032: mapped = "'"
         case 0x2D, 0x2010...0x2015, 0x2212, 0xFE63, 0xFF0D: mapped = "-"
         case 0xAD: mapped = nil
+        case 0xFFFD: mapped = scalar   // what --lossy put for bytes that were not UTF-8: kept
         default:
             if scalar.properties.isWhitespace {
                 mapped = " "

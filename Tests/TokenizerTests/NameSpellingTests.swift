@@ -14,7 +14,7 @@ struct NameSpellingTests {
         ("  van  den\u{00A0}Berg\t", "van den Berg"), ("van 't Riet", "van 't Riet"), ("Ó Briain", "Ó Briain"),
         ("Smith.", "Smith"), ("(Berg)", "Berg"), ("\"O'Brien\"", "O'Brien"), ("St. John", "St John"),
         ("'Brien-", "Brien"), ("‘Smith’", "Smith"), ("'s Gravensande", "'s Gravensande"), ("’t Hooft", "'t Hooft"), ("Schmidt, Hans", "Schmidt Hans"), ("Mül\u{00AD}ler", "Müller"),
-        ("O''Brien", "O'Brien"), ("王伟", "王伟"), ("Koch 2", "Koch 2"), ("...", ""), ("", ""),
+        ("O''Brien", "O'Brien"), ("王伟", "王伟"), ("Koch 2", "Koch 2"), ("...", ""), ("", ""), ("\u{FFFD}", "\u{FFFD}"), ("Sch\u{FFFD}dt", "Sch\u{FFFD}dt"),
     ])
     func tidiesWhatIsTypedAroundAName(typed: String, expected: String) {
         #expect(nameSpelling(typed) == expected, "\(typed)")
