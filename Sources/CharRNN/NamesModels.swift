@@ -47,7 +47,7 @@ public struct ClassifiedName: Encodable, Sendable {
 ///
 /// ```swift
 /// let classifier = try NamesClassifier(contentsOf: "Models/names-classifier.safetensors")
-/// let best = try classifier.classify("Schmidt").predictions[0]   // German, 0.65
+/// let best = try classifier.classify("Schmidt").predictions[0]   // German, 0.73
 /// ```
 ///
 /// Not thread-safe: use one classifier from one thread at a time.

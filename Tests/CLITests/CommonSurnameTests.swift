@@ -1,5 +1,6 @@
-// The shipped names classifier on names as people type them: names with particles and
-// punctuation.
+// The shipped names classifier on names as people type them: the list of common surnames in
+// CommonSurnames/ (see its README.md for the sources and the scoring rule), and names with
+// particles and punctuation.
 
 import Foundation
 import Testing
@@ -29,6 +30,31 @@ struct CommonSurnameTests {
             }
         }
         return listed
+    }
+
+    @Test func atLeastNinetyPercentOfCommonSurnames() throws {
+        let path = packageRoot + "/Tests/CLITests/CommonSurnames/surnames.tsv"
+        let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            .filter { !$0.hasPrefix("#") }.map { $0.split(separator: "\t").map(String.init) }
+        #expect(rows.allSatisfy { $0.count == 3 && ["typed", "native"].contains($0[2]) })
+        let languages = Set(rows.map { $0[1] })
+        #expect(languages.count == 17)
+        for language in languages {
+            let typed = rows.filter { $0[1] == language && $0[2] == "typed" }.count
+            #expect(typed >= 8, "\(language): \(typed) typed surnames")
+        }
+        let listed = try Self.corpusLanguages()
+        let answers = try Self.classify(rows.map { $0[0] })
+        var right = 0, strict = 0
+        var wrong: [String] = []
+        for (row, answer) in zip(rows, answers) {
+            let top = answer.first ?? ""
+            if top == row[1] || listed[row[0], default: []].contains(top) { right += 1 } else { wrong.append("\(row[0]) (\(row[1])): \(top)") }
+            if top == row[1] { strict += 1 }
+        }
+        let accuracy = Double(right) / Double(rows.count)
+        print("common surnames: \(right)/\(rows.count) right (\(strict) the listed language); wrong: \(wrong.joined(separator: ", "))")
+        #expect(accuracy >= 0.9, "\(right)/\(rows.count); wrong: \(wrong.joined(separator: ", "))")
     }
 
     @Test func particlesAndPunctuationAreReadAsTheCorpusWritesThem() throws {
