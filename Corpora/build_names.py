@@ -13,6 +13,8 @@ contribute those too (ja_JP, zh_CN, zh_TW lists; for ru_RU and el_GR, faker's
 own transliteration functions, see TRANSLITERATORS). Each output file holds one
 name per line, NFC, stripped, de-duplicated and sorted by code point.
 """
+import ctypes
+import ctypes.util
 import importlib
 import importlib.metadata
 import os
@@ -24,7 +26,7 @@ import unicodedata
 # Language (output file name, as in the PyTorch tutorial's data/names) -> faker locales.
 # Scottish is missing: faker has no Scottish (or Scottish Gaelic) name list.
 LANGUAGES = {
-    "Arabic": ["ar_AA", "ar_DZ", "ar_PS", "ar_SA"],
+    "Arabic": ["ar_AA", "ar_DZ", "ar_PS", "ar_SA", "fr_DZ"],
     "Chinese": ["zh_CN", "zh_TW"],
     "Czech": ["cs_CZ"],
     "Dutch": ["nl_NL", "nl_BE"],
@@ -32,7 +34,7 @@ LANGUAGES = {
     "French": ["fr_FR"],
     "German": ["de_DE", "de_AT", "de_CH"],
     "Greek": ["el_GR"],
-    "Irish": ["ga_IE"],
+    "Irish": ["ga_IE", "en_IE"],
     "Italian": ["it_IT"],
     "Japanese": ["ja_JP"],
     "Korean": ["ko_KR"],
@@ -80,13 +82,127 @@ TRANSLITERATORS = {
 
 # Vietnamese is written in the Latin script with many diacritics, and outside
 # Vietnam its names are usually spelled without them ("Nguyen" for "Nguyễn");
-# for these locales that plain form (marks removed, đ -> d) is added too.
-FOLD_DIACRITICS = {"vi_VN"}
+# for these locales that plain form (marks removed, đ -> d) is added too. So
+# it is for the other languages whose names carry diacritics and are typed
+# without them in an English-language address book (Dvorak, Wisniewski,
+# Garcia, Goncalves, Lefevre): Czech, Polish (ł -> l as well), Spanish,
+# Portuguese and French. German names are typed with the German replacements
+# instead (ä -> ae, ö -> oe, ü -> ue, ß -> ss: Mueller, Schaefer; DIN 5007-2),
+# and those forms are added for the German locales. Irish fadas are left
+# alone: the anglicised surnames of en_IE are the typed forms.
+FOLD_DIACRITICS = {"vi_VN", "cs_CZ", "pl_PL", "es_ES", "es_MX", "pt_PT", "pt_BR", "fr_FR"}
+GERMAN_REPLACEMENTS = {"de_DE", "de_AT", "de_CH"}
+PLAIN_LETTERS = {"đ": "d", "Đ": "D", "ł": "l", "Ł": "L"}
+GERMAN_LETTERS = {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+
+
+# Korean: faker has no romanized Korean lists. Each Hangul name is passed through
+# ICU's "Hangul-Latin" transliterator (the system libicu that charrnn links,
+# called through ctypes; see icu_transliterator below) and title-cased:
+# 김 -> Gim, 민준 -> Minjun. That is the official Revised Romanization, which
+# few people use for their surname, so the surnames' conventional spellings are
+# added too: the spellings most used in South Korean passports, from the National
+# Institute of Korean Language's 2007 survey as tabulated in English Wikipedia's
+# "List of Korean surnames" (the top eight, with their shares, checked against
+# https://tools.moneynestlab.com/en/guides/passport-english-name). Only
+# surnames that faker's ko_KR lists are keyed here, and the script checks that.
+ICU_TRANSLITERATE = {"ko_KR": "Hangul-Latin"}
+KOREAN_SURNAME_SPELLINGS = {
+    "김": ["Kim"], "이": ["Lee", "Yi", "Rhee"], "박": ["Park", "Pak"],
+    "최": ["Choi"], "정": ["Jung", "Jeong", "Chung"], "강": ["Kang"],
+    "조": ["Cho", "Jo"], "윤": ["Yoon", "Yun"], "장": ["Jang", "Chang"],
+    "임": ["Lim", "Im", "Yim"], "한": ["Han"], "오": ["Oh"], "서": ["Seo", "Suh"],
+    "신": ["Shin"], "권": ["Kwon"], "황": ["Hwang"], "안": ["Ahn", "An"],
+    "송": ["Song"], "류": ["Ryu", "Yoo"], "전": ["Jeon", "Jun", "Chun"],
+    "홍": ["Hong"], "고": ["Ko", "Koh"], "문": ["Moon"], "양": ["Yang"],
+    "손": ["Son", "Sohn"], "배": ["Bae"], "백": ["Baek", "Paik"], "허": ["Heo", "Hur"],
+    "유": ["Yoo", "Yu"], "남": ["Nam"], "심": ["Shim"], "노": ["Noh", "Roh"],
+    "하": ["Ha"], "곽": ["Kwak"], "성": ["Sung"], "차": ["Cha"], "주": ["Joo", "Ju"],
+    "우": ["Woo"], "구": ["Koo", "Ku"], "나": ["Na"], "민": ["Min"], "진": ["Jin"],
+    "지": ["Ji"], "엄": ["Um", "Eom"],
+}
+
+# Arabic: the Arabic-script lists have no romanization in faker, and ICU's
+# Arabic-Latin gives consonant skeletons (محمد -> mḥmd: the script does not
+# write short vowels), which nobody types. Two sources instead:
+#   - fr_DZ (in LANGUAGES above): faker's Algerian names, written in Latin
+#     letters the way they are in Algeria (Benali, Bouaziz, Haddad, Amina); its
+#     female first names include French ones (Anaïs, Céline), kept as listed.
+#   - the common English spellings of the most frequent given names and
+#     surnames of faker's Arabic lists, as the English Wikipedia article on each
+#     name gives them (facts, not text: "Muhammad (name)", "Ahmad", "Hussein",
+#     "Khoury", ...). Only names that faker's ar_* lists hold are keyed here,
+#     and the script checks that.
+ARABIC_SPELLINGS = {
+    "محمد": ["Muhammad", "Mohammed", "Mohamed", "Mohammad"], "أحمد": ["Ahmed", "Ahmad"],
+    "علي": ["Ali"], "حسن": ["Hassan", "Hasan"], "حسين": ["Hussein", "Hussain", "Husain"],
+    "خالد": ["Khaled", "Khalid"], "إبراهيم": ["Ibrahim"], "يوسف": ["Youssef", "Yousef", "Yusuf"],
+    "عمر": ["Omar", "Umar"], "محمود": ["Mahmoud", "Mahmood"], "مصطفى": ["Mustafa", "Mostafa"],
+    "سالم": ["Salem", "Salim"], "صالح": ["Saleh", "Salih"], "ناصر": ["Nasser", "Nasir"],
+    "منصور": ["Mansour", "Mansoor"], "خليل": ["Khalil"], "خوري": ["Khoury", "Khouri"],
+    "عثمان": ["Othman", "Osman", "Uthman"], "كريم": ["Karim", "Kareem"], "عزيز": ["Aziz"],
+    "رشيد": ["Rashid", "Rachid"], "فاطمة": ["Fatima", "Fatma"], "مريم": ["Maryam", "Mariam"],
+    "زينب": ["Zainab", "Zaynab"], "ليلى": ["Layla", "Leila"], "نور": ["Nour", "Noor"],
+    "سعيد": ["Saeed", "Said"], "حمدان": ["Hamdan"], "جابر": ["Jaber", "Jabir"],
+    "قاسم": ["Qasim", "Kassem"],
+}
+CONVENTIONAL = {"ko_KR": KOREAN_SURNAME_SPELLINGS, "Arabic": ARABIC_SPELLINGS}
+
+
+def icu_transliterator(rule_id):
+    """A function applying ICU transform `rule_id` (e.g. "Hangul-Latin").
+
+    Calls the system ICU (libicui18n, the library charrnn links) through
+    ctypes. ICU suffixes its C symbols with the major version (utrans_openU_72),
+    found here by trying the versions this script knows."""
+    path = ctypes.util.find_library("icui18n")
+    if not path:
+        die("ICU not found (libicui18n); on Debian: apt-get install libicu-dev")
+    lib = ctypes.CDLL(path)
+    for major in range(60, 90):
+        if hasattr(lib, f"utrans_openU_{major}"):
+            break
+    else:
+        die(f"{path}: no utrans_openU_NN symbol")
+    openu = getattr(lib, f"utrans_openU_{major}")
+    openu.restype = ctypes.c_void_p
+    openu.argtypes = [ctypes.c_char_p, ctypes.c_int32, ctypes.c_int, ctypes.c_void_p,
+                      ctypes.c_int32, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
+    trans = getattr(lib, f"utrans_transUChars_{major}")
+    trans.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32), ctypes.c_int32,
+                      ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int)]
+    rid = rule_id.encode("utf-16-le")
+    err = ctypes.c_int(0)
+    handle = openu(rid, len(rid) // 2, 0, None, 0, None, ctypes.byref(err))
+    if err.value > 0 or not handle:
+        die(f"ICU could not open transform {rule_id!r} (error {err.value})")
+    version = f"ICU {major} (libicui18n {os.path.realpath(path).rsplit('.so.', 1)[-1]})"
+
+    def apply(text):
+        src = text.encode("utf-16-le")
+        cap = 8 * len(src) + 16                          # UTF-16 units
+        buf = ctypes.create_string_buffer(src, 2 * cap)
+        n = ctypes.c_int32(len(src) // 2)
+        limit = ctypes.c_int32(len(src) // 2)
+        e = ctypes.c_int(0)
+        trans(handle, buf, ctypes.byref(n), cap, 0, ctypes.byref(limit), ctypes.byref(e))
+        if e.value > 0:
+            die(f"ICU {rule_id} failed on {text!r} (error {e.value})")
+        return buf.raw[: 2 * n.value].decode("utf-16-le")
+    return apply, version
 
 
 def fold_diacritics(name):
-    decomposed = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    for a, b in PLAIN_LETTERS.items():
+        name = name.replace(a, b)
+    decomposed = unicodedata.normalize("NFD", name)
     return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
+
+
+def german_replacements(name):
+    for a, b in GERMAN_LETTERS.items():
+        name = name.replace(a, b)
+    return name
 
 
 # latinize() writes a capital Θ, Χ or Ψ as "TH", "CH", "PS" even before a
@@ -172,13 +288,49 @@ def collect(language, locales, dropped, used, recased):
                 if non_latin(latin):
                     die(f"{loc}: {fn}({name!r}) left non-Latin letters: {latin!r}")
                 names.add(latin)
+        if loc in ICU_TRANSLITERATE:
+            rule = ICU_TRANSLITERATE[loc]
+            apply, version = icu_transliterator(rule)
+            used[loc].append(f"ICU {rule!r} applied to the above, title-cased ({version})")
+            for name in sorted(native):
+                latin = clean(apply(name).title(), f"{loc}.icu", dropped)
+                if latin is None:
+                    continue
+                if non_latin(latin):
+                    die(f"{loc}: ICU {rule}({name!r}) left non-Latin letters: {latin!r}")
+                names.add(latin)
+        if loc in CONVENTIONAL:
+            add_conventional(loc, CONVENTIONAL[loc], native, names, used)
         if loc in FOLD_DIACRITICS:
             used[loc].append("diacritics removed from the above (build_names.fold_diacritics)")
             for name in sorted(native):
                 plain = clean(fold_diacritics(name), f"{loc}.fold_diacritics", dropped)
                 if plain is not None:
                     names.add(plain)
+        if loc in GERMAN_REPLACEMENTS:
+            used[loc].append("ä ö ü ß written ae oe ue ss in the above (build_names.german_replacements)")
+            for name in sorted(native):
+                plain = clean(german_replacements(name), f"{loc}.german_replacements", dropped)
+                if plain is not None:
+                    names.add(plain)
+    if language in CONVENTIONAL:
+        add_conventional(language, CONVENTIONAL[language], names, names, used)
     return sorted(names)
+
+
+def add_conventional(key, table, native, names, used):
+    """Add the conventional Latin spellings in `table` (native name -> spellings),
+    after checking that every native name it keys is one the source lists."""
+    missing = sorted(k for k in table if k not in native)
+    if missing:
+        die(f"{key}: conventional spellings keyed by names the source does not list: {missing}")
+    spellings = [s for k in sorted(table) for s in table[k]]
+    for s in spellings:
+        if non_latin(s) or clean(s, key, {"empty": [], "digit": [], "punctuation": [], "capitals": []}) != s:
+            die(f"{key}: bad conventional spelling {s!r}")
+    names.update(spellings)
+    used.setdefault(key, []).append(
+        f"{len(spellings)} conventional spellings of {len(table)} names (build_names.CONVENTIONAL)")
 
 
 def check_file(path, names):

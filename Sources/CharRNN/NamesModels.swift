@@ -47,7 +47,7 @@ public struct ClassifiedName: Encodable, Sendable {
 ///
 /// ```swift
 /// let classifier = try NamesClassifier(contentsOf: "Models/names-classifier.safetensors")
-/// let best = try classifier.classify("Schmidt").predictions[0]   // German, 0.65
+/// let best = try classifier.classify("Schmidt").predictions[0]   // German, 0.73
 /// ```
 ///
 /// Not thread-safe: use one classifier from one thread at a time.
@@ -91,9 +91,14 @@ public final class NamesClassifier {
         try self.init(file)
     }
 
-    /// The categories of one name (leading and trailing spaces ignored).
+    /// The categories of one name.
     ///
-    /// - Parameter name: the name, as written (it is brought to NFC and, for a lowercased
+    /// The name is first brought to the corpus's spelling by ``nameSpelling(_:)``: typographic
+    /// apostrophes and dashes become `'` and `-`, other punctuation is dropped, white space is
+    /// collapsed and trimmed, and particles are kept (`van den Berg`, `O’Brien`, `al-Rashid`,
+    /// `Ó Briain` are read as the corpus writes them).
+    ///
+    /// - Parameter name: the name, as written (it is also brought to NFC and, for a lowercased
     ///   model, lowercased).
     /// - Returns: every category with its probability, most probable first.
     /// - Throws: ``CharRNNError`` when the name is empty, or has letters the model never saw
@@ -107,7 +112,7 @@ public final class NamesClassifier {
     /// letters the model never saw when it has no unknown token) gets its error; the others are
     /// answered.
     ///
-    /// - Parameter names: the names, as written (leading and trailing spaces ignored).
+    /// - Parameter names: the names, as written (each read through ``nameSpelling(_:)``).
     /// - Returns: one result per name, in the order given: its ``ClassifiedName``, or the
     ///   error that says why it could not be read or scored (the model's scores for it are not
     ///   numbers: weights so large that float32 arithmetic overflows). Scores of +∞ are not an
@@ -118,8 +123,7 @@ public final class NamesClassifier {
         var valid: [(index: Int, ids: [Int32])] = []
         for name in names {
             do {
-                let trimmed = name.trimmingCharacters(in: .whitespaces)
-                let (ids, unseen) = try codec.encode(trimmed, what: name)
+                let (ids, unseen) = try codec.encode(nameSpelling(name), what: name)
                 guard !ids.isEmpty else { throw CharRNNError("an empty name; give names with at least one letter") }
                 valid.append((results.count, ids))
                 results.append(.success(ClassifiedName(input: name, predictions: [], unseenLetters: unseen)))
