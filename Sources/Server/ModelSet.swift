@@ -39,7 +39,7 @@ final class ModelSet: @unchecked Sendable {
             }
             pathOf[name] = path
             let file: ModelFile
-            do { file = try ModelFile(contentsOf: path) } catch { throw CharRNNError("\(path): \(error)") }
+            do { file = try ModelFile(contentsOf: path) } catch { throw CharRNNError("\(error)") }  // it names the path
             for slot in 0..<slotCount {
                 do {
                     slots[slot][name] = file.metadata.task == .classifier

@@ -58,6 +58,22 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws { try settings.validate() }
 
+    /// Runs the server; a bad option is one line on standard error, as in charrnn.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var server = command as? Serve { try await server.run() } else { try command.run() }
+        } catch {
+            let status = exitCode(for: error)
+            if status == .success || error is ExitCode { exit(withError: error) }
+            var message = message(for: error)
+            if let end = message.firstIndex(where: \.isNewline) { message = String(message[..<end]) }
+            if status.rawValue == 64 { message += "; see 'charrnn serve --help'" }
+            FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+            Foundation.exit(status.rawValue)
+        }
+    }
+
     func run() async throws {
         let server = try CharRNNServer(settings)
         let names = server.modelNames.joined(separator: ", ")

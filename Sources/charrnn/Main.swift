@@ -2,6 +2,7 @@
 // charrnn-serve (the server's program), the only code that parses arguments or prints.
 
 import ArgumentParser
+import Foundation
 import CharRNN
 import SafeTensors  // jsonString
 
@@ -18,6 +19,35 @@ struct CharRNNCommand: ParsableCommand {
         subcommands: [Tokenize.self, Train.self, Generate.self, Eval.self, Info.self, TrainClassifier.self, Classify.self,
                       TrainGenerator.self, VerseCheck.self, Encode.self, Serve.self]
     )
+
+    /// Runs the command; every error is one line on standard error (see ``oneLineErrors``).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            oneLineErrors(error, of: self)
+        }
+    }
+}
+
+/// Ends the program for `error` the way charrnn reports bad input: help, a version or a quiet
+/// exit status as ArgumentParser gives them, and anything else (a bad or missing option, a
+/// refused value) as one line, "Error: …", without the usage block ArgumentParser adds, with
+/// its exit status (64 for a usage error, else 1).
+func oneLineErrors(_ error: any Error, of command: any ParsableCommand.Type) -> Never {
+    let status = command.exitCode(for: error)
+    if status == .success || error is ExitCode { command.exit(withError: error) }
+    var message = command.message(for: error)
+    if let end = message.firstIndex(where: \.isNewline) { message = String(message[..<end]) }
+    if status.rawValue == 64 {
+        // A usage error: say where the options are listed.
+        let names = command.configuration.subcommands.map { $0._commandName }
+        let sub = CommandLine.arguments.dropFirst().first { names.contains($0) }
+        message += "; see '\(command._commandName)\(sub.map { " \($0)" } ?? "") --help'"
+    }
+    FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+    Foundation.exit(status.rawValue)
 }
 
 /// How a command prints its result on standard output.

@@ -155,4 +155,25 @@ struct ReliabilityTests {
                                      "--val-fraction", "0.4"])
         #expect(generator.status == 0 && generator.stderr.contains("not below the letter-frequency baseline"), "\(generator.stderr)")
     }
+
+    /// Argument errors, ArgumentParser's own included, are one line with a pointer to the help,
+    /// and exit 64; help itself is printed whole, with status 0.
+    @Test func argumentErrorsAreOneLine() throws {
+        let model = "\(packageRoot)/Models/tang.safetensors"
+        let cases: [([String], String)] = [
+            (["generate", "--model", model, "--temperature", "abc"], "see 'charrnn generate --help'"),
+            (["generate", "--seed", "春"], "Missing expected argument '--model <model>'"),
+            (["no-such-command"], "see 'charrnn --help'"),
+            (["classify", "--model", model, "--top"], "see 'charrnn classify --help'"),
+        ]
+        for (arguments, text) in cases {
+            let run = try charrnn(arguments)
+            #expect(run.status == 64, "\(arguments): \(run.stderr)")
+            #expect(run.stderr.hasPrefix("Error: ") && run.stderr.contains(text), "\(arguments): \(run.stderr)")
+            #expect(run.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1, "\(arguments): \(run.stderr)")
+            #expect(run.stdout.isEmpty)
+        }
+        let help = try charrnn(["generate", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("USAGE: charrnn generate"))
+    }
 }
