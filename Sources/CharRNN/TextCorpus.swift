@@ -149,3 +149,18 @@ public struct TextCorpus: Sendable {
         return (seen, ids, first, source.replacements)
     }
 }
+
+extension TextCorpus {
+    /// A text file read as `charrnn train` reads a corpus for a new model: `configuration`'s
+    /// unit, case, `minCount`, `maxVocabulary` and `lossy`.
+    ///
+    /// - Parameters:
+    ///   - path: a UTF-8 text file, or "-" for standard input.
+    ///   - configuration: the training settings whose text settings apply.
+    /// - Throws: as ``init(path:unit:caseMapping:minCount:maxVocabulary:lossy:)``.
+    public init(path: String, configuration: TrainingConfiguration) throws {
+        try self.init(path: path, unit: configuration.unit, caseMapping: configuration.caseMapping,
+                      minCount: configuration.minCount, maxVocabulary: configuration.maxVocabulary,
+                      lossy: configuration.lossy)
+    }
+}

@@ -101,9 +101,7 @@ public final class TextTrainer {
             network = model.network
             metadata = model.metadata
         } else {
-            corpus = try TextCorpus(path: path, unit: configuration.unit, caseMapping: configuration.caseMapping,
-                                    minCount: configuration.minCount, maxVocabulary: configuration.maxVocabulary,
-                                    lossy: configuration.lossy)
+            corpus = try TextCorpus(path: path, configuration: configuration)
             let v = corpus.vocabulary.count
             let shape = NetworkShape(inputSize: v, hiddenSize: configuration.hiddenSize, layers: configuration.layers,
                                      outputSize: v, cell: configuration.cell)

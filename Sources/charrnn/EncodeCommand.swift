@@ -30,14 +30,7 @@ struct Encode: ParsableCommand {
     @Option(name: .customLong("vocab-from"), help: "Use this model's vocabulary, unit and case.")
     var vocabFrom: String?
 
-    @Option(help: "What a letter is: grapheme or word (default: \(TrainingConfiguration().unit.rawValue)).")
-    var unit: TokenUnit?
-
-    @Option(name: .customLong("case"), help: "Keep letter case (preserve) or lowercase the corpus (lower) (default: \(TrainingConfiguration().caseMapping.rawValue)).")
-    var caseMapping: CaseMapping?
-
-    @Option(name: .customLong("max-vocab"), help: "Keep at most this many letters, the most frequent; the rest become an unknown token.")
-    var maxVocab: Int?
+    @OptionGroup var vocabulary: VocabularyOptions
 
     @Option(name: .customLong("min-count"), help: "Letters seen fewer times become the unknown token (default: 1: keep all).")
     var minCount: Int?
@@ -46,7 +39,7 @@ struct Encode: ParsableCommand {
     var lossy = false
 
     func validate() throws {
-        if vocabFrom != nil && (unit != nil || caseMapping != nil || maxVocab != nil || minCount != nil) {
+        if vocabFrom != nil && (vocabulary.given || minCount != nil) {
             throw CharRNNError("--vocab-from takes the unit, case and vocabulary from the model; give it without "
                 + "--unit, --case, --max-vocab and --min-count")
         }
@@ -64,13 +57,11 @@ struct Encode: ParsableCommand {
             text = try TextCorpus(path: corpus, model: model.metadata, lossy: lossy)
         } else {
             var c = TrainingConfiguration()
-            if let unit { c.unit = unit }
-            if let caseMapping { c.caseMapping = caseMapping }
+            vocabulary.apply(to: &c)
             if let minCount { c.minCount = minCount }
-            c.maxVocabulary = maxVocab
+            c.lossy = lossy
             try c.validate()
-            text = try TextCorpus(path: corpus, unit: c.unit, caseMapping: c.caseMapping, minCount: c.minCount,
-                                  maxVocabulary: c.maxVocabulary, lossy: lossy)
+            text = try TextCorpus(path: corpus, configuration: c)
         }
         if text.replacements > 0 { printNote("\(corpus): replaced \(text.replacements) invalid UTF-8 sequence(s) with U+FFFD") }
         if !text.unknown.isEmpty {

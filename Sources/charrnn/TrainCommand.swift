@@ -25,14 +25,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var options: TrainingOptions
 
-    @Option(help: "What a letter is: grapheme or word (default: \(TrainingConfiguration().unit.rawValue)).")
-    var unit: TokenUnit?
-
-    @Option(name: .customLong("case"), help: "Keep letter case (preserve) or lowercase the corpus (lower) (default: \(TrainingConfiguration().caseMapping.rawValue)).")
-    var caseMapping: CaseMapping?
-
-    @Option(name: .customLong("max-vocab"), help: "Keep at most this many letters, the most frequent; the rest become an unknown token.")
-    var maxVocab: Int?
+    @OptionGroup var vocabulary: VocabularyOptions
 
     @Option(name: .customLong("seq-length"),
             help: "Time steps per batch: the truncated backpropagation length (default: \(TrainingConfiguration().sequenceLength)).")
@@ -66,9 +59,7 @@ struct Train: ParsableCommand {
     private func configuration() throws -> TrainingConfiguration {
         var c = TrainingConfiguration()
         options.apply(to: &c)
-        if let unit { c.unit = unit }
-        if let caseMapping { c.caseMapping = caseMapping }
-        c.maxVocabulary = maxVocab
+        vocabulary.apply(to: &c)
         if let seqLength { c.sequenceLength = seqLength }
         if let optimizer { c.optimizer = optimizer }
         if let lrDecay { c.stepDecay.decay = lrDecay }
@@ -200,14 +191,14 @@ struct Train: ParsableCommand {
             ("--hidden", o.hidden.map(String.init), String(stored.hiddenSize)),
             ("--layers", o.layers.map(String.init), String(stored.layers)),
             ("--cell", o.cell?.rawValue, CellOption(stored.cell).rawValue),
-            ("--unit", unit?.rawValue, stored.unit.rawValue),
-            ("--case", caseMapping?.rawValue, stored.caseMapping.rawValue),
+            ("--unit", vocabulary.unit?.rawValue, stored.unit.rawValue),
+            ("--case", vocabulary.caseMapping?.rawValue, stored.caseMapping.rawValue),
         ]
         let way = resume ? "--resume" : "--init-from"
         for (flag, given, was) in checks where given != nil && given != was {
             throw CharRNNError("\(source) has \(flag) \(was); drop \(flag), or train a new model without \(way)")
         }
-        if maxVocab != nil || o.minCount != nil { throw CharRNNError("\(source) brings its own vocabulary; drop --max-vocab and --min-count") }
+        if vocabulary.maxVocab != nil || o.minCount != nil { throw CharRNNError("\(source) brings its own vocabulary; drop --max-vocab and --min-count") }
         guard resume else { return }
         let run: [(String, String?, String)] = [
             ("--seq-length", seqLength.map(String.init), String(stored.sequenceLength)),

@@ -193,3 +193,26 @@ struct EventPrinter {
         }
     }
 }
+
+/// How a new model reads its corpus: what a letter is, the case, and the size of the vocabulary
+/// (`train` and `encode`, which must build the same vocabulary from the same text).
+struct VocabularyOptions: ParsableArguments {
+    @Option(help: "What a letter is: grapheme or word (default: \(TrainingConfiguration().unit.rawValue)).")
+    var unit: TokenUnit?
+
+    @Option(name: .customLong("case"), help: "Keep letter case (preserve) or lowercase the corpus (lower) (default: \(TrainingConfiguration().caseMapping.rawValue)).")
+    var caseMapping: CaseMapping?
+
+    @Option(name: .customLong("max-vocab"), help: "Keep at most this many letters, the most frequent; the rest become an unknown token.")
+    var maxVocab: Int?
+
+    /// Whether any of them was given.
+    var given: Bool { unit != nil || caseMapping != nil || maxVocab != nil }
+
+    /// The given values over `configuration`'s.
+    func apply(to configuration: inout TrainingConfiguration) {
+        if let unit { configuration.unit = unit }
+        if let caseMapping { configuration.caseMapping = caseMapping }
+        configuration.maxVocabulary = maxVocab
+    }
+}
