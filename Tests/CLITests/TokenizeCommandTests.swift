@@ -5,11 +5,7 @@ import TestSupport
 import Testing
 
 /// The result of one run of the tool.
-struct Run {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
+typealias Run = ProgramRun
 
 /// The charrnn binary built next to this test bundle.
 let charrnnURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
@@ -17,25 +13,7 @@ let charrnnURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(
 
 /// Runs the charrnn binary, with `input` on standard input.
 func charrnn(_ arguments: [String], input: [UInt8] = []) throws -> Run {
-    let process = Process()
-    process.executableURL = charrnnURL
-    process.arguments = arguments
-    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stderr
-    try process.run()
-    // Read both outputs while writing, so that a large output cannot fill a pipe and stall.
-    nonisolated(unsafe) var out = Data(), err = Data()
-    let group = DispatchGroup()
-    DispatchQueue.global().async(group: group) { out = stdout.fileHandleForReading.readDataToEndOfFile() }
-    DispatchQueue.global().async(group: group) { err = stderr.fileHandleForReading.readDataToEndOfFile() }
-    stdin.fileHandleForWriting.write(Data(input))
-    try stdin.fileHandleForWriting.close()
-    group.wait()
-    process.waitUntilExit()
-    return Run(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-               stderr: String(decoding: err, as: UTF8.self))
+    try runProgram(charrnnURL, arguments, input: input)
 }
 
 @Suite("charrnn tokenize")

@@ -255,20 +255,7 @@ func serverSentEvents(_ text: String) -> [(name: String, data: Any)] {
     }
 }
 
-/// Runs a built program (charrnn) and returns its exit status and standard output.
-func runProgram(_ name: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = buildFolder.appendingPathComponent(name)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    nonisolated(unsafe) var stdout = Data(), stderr = Data()
-    let group = DispatchGroup()
-    DispatchQueue.global().async(group: group) { stdout = out.fileHandleForReading.readDataToEndOfFile() }
-    DispatchQueue.global().async(group: group) { stderr = err.fileHandleForReading.readDataToEndOfFile() }
-    group.wait()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+/// Runs a built program (charrnn, charrnn-serve) from the build folder.
+func runProgram(_ name: String, _ arguments: [String]) throws -> ProgramRun {
+    try runProgram(buildFolder.appendingPathComponent(name), arguments)
 }
