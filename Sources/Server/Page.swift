@@ -226,18 +226,26 @@ $("copy").addEventListener("click", async () => {
 });
 
 // Names: probabilities as bars.
+// A JSON request from the names tab: the answer, or null after showing the error (beside its
+// field) and emptying `output`.
+async function post(path, request, status, output, doing) {
+  clearErrors($("names"));
+  status.textContent = doing;
+  const response = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" },
+                                       body: JSON.stringify(request) });
+  const answer = await response.json();
+  output.innerHTML = "";
+  if (!response.ok) { showError($("names"), answer, status); return null; }
+  status.textContent = "";
+  return answer;
+}
+
 async function classify() {
-  const panel = $("names"), status = $("classify-status"), bars = $("bars");
-  clearErrors(panel);
   const names = $("c-names").value.split("\n").map((n) => n.trim()).filter((n) => n !== "");
   const request = { model: $("c-model").value, names, top: Number($("c-top").value || 3) };
-  status.textContent = "classifying…";
-  const response = await fetch("api/classify", { method: "POST", headers: { "Content-Type": "application/json" },
-                                                 body: JSON.stringify(request) });
-  const answer = await response.json();
-  if (!response.ok) { bars.innerHTML = ""; showError(panel, answer, status); return; }
-  status.textContent = "";
-  bars.innerHTML = "";
+  const bars = $("bars");
+  const answer = await post("api/classify", request, $("classify-status"), bars, "classifying…");
+  if (!answer) return;
   for (const name of answer) {
     const block = document.createElement("div"); block.className = "name";
     const title = document.createElement("h3"); title.textContent = name.input; block.append(title);
@@ -257,17 +265,11 @@ async function classify() {
 $("classify").addEventListener("click", classify);
 
 async function invent() {
-  const panel = $("names"), status = $("invent-status"), list = $("invented");
-  clearErrors(panel);
-  const request = fields(panel, ["n-model", "n-category", "n-samples", "n-temperature"]);
+  const request = fields($("names"), ["n-model", "n-category", "n-samples", "n-temperature"]);
   request.length = 30;
-  status.textContent = "inventing…";
-  const response = await fetch("api/generate", { method: "POST", headers: { "Content-Type": "application/json" },
-                                                 body: JSON.stringify(request) });
-  const answer = await response.json();
-  if (!response.ok) { list.innerHTML = ""; showError(panel, answer, status); return; }
-  status.textContent = "";
-  list.innerHTML = "";
+  const list = $("invented");
+  const answer = await post("api/generate", request, $("invent-status"), list, "inventing…");
+  if (!answer) return;
   for (const name of answer.samples) { const item = document.createElement("li"); item.textContent = name; list.append(item); }
 }
 $("invent").addEventListener("click", invent);

@@ -58,11 +58,12 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws { try settings.validate() }
 
-    /// Runs the server; a bad option is one line on standard error, as in charrnn.
+    /// Runs the server; a bad option is one line on standard error, by the rule of charrnn's
+    /// `oneLineErrors` (Sources/charrnn/Main.swift; the two programs share no code but the library).
     static func main() async {
         do {
             var command = try parseAsRoot()
-            if var server = command as? Serve { try await server.run() } else { try command.run() }
+            if let server = command as? Serve { try await server.run() } else { try command.run() }
         } catch {
             let status = exitCode(for: error)
             if status == .success || error is ExitCode { exit(withError: error) }
