@@ -49,6 +49,8 @@ public final class TextTrainer {
     /// The text as ids, with its vocabulary: its own for a new model, the model's when
     /// fine-tuning or resuming.
     public let corpus: TextCorpus
+    /// The text's `fingerprint`, kept in every resume file: computed once, not at each save.
+    private lazy var corpusHash = fingerprint(corpus.ids)
     /// The ids trained on and those held out: the corpus cut at
     /// ``TextCorpus/validationStart(fraction:)``.
     public let training: [Int32], validation: [Int32]
@@ -307,7 +309,7 @@ public final class TextTrainer {
         metadata.training = trainingRecord
         let state = loop.state
         let progress = TrainingProgress(
-            settings: objective.settings, corpusTokens: corpus.ids.count, corpusHash: fingerprint(corpus.ids),
+            settings: objective.settings, corpusTokens: corpus.ids.count, corpusHash: corpusHash,
             validationFraction: validationFraction, position: objective.batcher.position, epoch: objective.batcher.epoch,
             bestValidation: state.bestLoss, bestStep: state.bestStep, history: [], seconds: loop.elapsed,
             validateEvery: loop.rules.validateEvery, rules: loop.rules, loop: state)

@@ -72,36 +72,60 @@ public final class Optimizer: @unchecked Sendable {
     /// One update of `parameters` by `gradients` with learning rate `rate`.
     public func update(_ parameters: FloatBuffer, _ gradients: FloatBuffer, rate: Float) {
         precondition(parameters.count == first.count && gradients.count == first.count, "optimizer size")
+        apply(beginUpdate(rate: rate), parameters, gradients, range: 0..<first.count)
+    }
+
+    /// The constants of one update, the same for every part of the block.
+    public struct Update: Sendable {
+        let rate: Float
+        let step: Int
+        /// Adam: the learning rate over the first moment's bias correction, and the square root
+        /// of the second's.
+        let stepSize: Float, bias2Root: Float
+    }
+
+    /// Starts an update at learning rate `rate`: counts it, and returns what `apply` needs to
+    /// update the block, in one piece or in ranges on several threads at once (each element's
+    /// arithmetic is the same either way).
+    public func beginUpdate(rate: Float) -> Update {
         step += 1
-        let p = parameters.pointer, g = gradients.pointer, m = first.pointer, n = first.count
-        let s = settings
+        guard settings.kind == .adam else { return Update(rate: rate, step: step, stepSize: 0, bias2Root: 0) }
+        let bias1 = 1 - pow(Double(settings.beta1), Double(step))
+        let bias2 = 1 - pow(Double(settings.beta2), Double(step))
+        return Update(rate: rate, step: step, stepSize: Float(Double(rate) / bias1), bias2Root: Float(bias2.squareRoot()))
+    }
+
+    /// Updates the elements `range` of `parameters` by the same elements of `gradients`.
+    public func apply(_ update: Update, _ parameters: FloatBuffer, _ gradients: FloatBuffer, range: Range<Int>) {
+        precondition(parameters.count == first.count && gradients.count == first.count && range.upperBound <= first.count,
+                     "optimizer size")
+        let p = parameters.pointer, g = gradients.pointer, m = first.pointer
+        let s = settings, rate = update.rate
         switch s.kind {
         case .adam:
             let v = second.pointer
-            let bias1 = 1 - pow(Double(s.beta1), Double(step))
-            let bias2 = 1 - pow(Double(s.beta2), Double(step))
-            let stepSize = Float(Double(rate) / bias1)
-            let bias2Root = Float(bias2.squareRoot())
+            let stepSize = update.stepSize, bias2Root = update.bias2Root
             let weight = 1 - s.beta1, weight2 = 1 - s.beta2
-            for i in 0..<n {
+            for i in range {
                 m[i] = m[i] + weight * (g[i] - m[i])  // lerp towards the gradient
                 v[i] = v[i] * s.beta2 + weight2 * g[i] * g[i]
                 let denominator = v[i].squareRoot() / bias2Root + s.epsilon
                 p[i] = p[i] + (-stepSize) * m[i] / denominator
             }
         case .sgd:
-            for i in 0..<n {
-                m[i] = step == 1 ? g[i] : m[i] * s.momentum + g[i]
+            let first = update.step == 1
+            for i in range {
+                m[i] = first ? g[i] : m[i] * s.momentum + g[i]
                 p[i] = p[i] + (-rate) * m[i]
             }
         case .adagrad:
-            for i in 0..<n {
+            for i in range {
                 m[i] = m[i] + g[i] * g[i]
                 p[i] = p[i] + (-rate) * g[i] / (m[i].squareRoot() + s.epsilon)
             }
         case .rmsprop:
             let weight = 1 - s.alpha
-            for i in 0..<n {
+            for i in range {
                 m[i] = m[i] * s.alpha + weight * g[i] * g[i]
                 p[i] = p[i] + (-rate) * g[i] / (m[i].squareRoot() + s.epsilon)
             }
@@ -123,19 +147,47 @@ public enum GradientClipping: Codable, Equatable, Sendable {
     @discardableResult
     public func apply(to gradients: FloatBuffer) -> Double {
         let g = gradients.pointer
-        var sum = 0.0
-        for i in 0..<gradients.count { sum += Double(g[i]) * Double(g[i]) }
-        let norm = sum.squareRoot()
+        let norm = Self.chunks(count: gradients.count).reduce(0) { $0 + Self.sumOfSquares(g, $1) }.squareRoot()
+        apply(norm: norm, to: gradients, range: 0..<gradients.count)
+        return norm
+    }
+
+    /// The pieces the global norm is summed in: its square is the sum, in this order, of each
+    /// piece's sum of squares, so that it does not depend on how many threads computed them.
+    public static func chunks(count: Int) -> [Range<Int>] {
+        let size = 1 << 13
+        return stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
+    }
+
+    /// Σ g[i]² over `range`, in Double (eight partial sums over i mod 8, added at the end).
+    public static func sumOfSquares(_ g: UnsafePointer<Float>, _ range: Range<Int>) -> Double {
+        var s = SIMD8<Double>()
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let x = SIMD8<Double>(UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self))
+            s.addProduct(x, x)
+            i += 8
+        }
+        var sum = s.sum()
+        while i < range.upperBound {
+            sum += Double(g[i]) * Double(g[i])
+            i += 1
+        }
+        return sum
+    }
+
+    /// Clips the elements `range` of `gradients`, given the global norm of all of them.
+    public func apply(norm: Double, to gradients: FloatBuffer, range: Range<Int>) {
+        let g = gradients.pointer
         switch self {
         case .none:
             break
         case .globalNorm(let limit):
             let coefficient = Float(Double(limit) / (norm + 1e-6))
-            if coefficient < 1 { for i in 0..<gradients.count { g[i] *= coefficient } }
+            if coefficient < 1 { for i in range { g[i] *= coefficient } }
         case .value(let limit):
-            for i in 0..<gradients.count { g[i] = min(max(g[i], -limit), limit) }
+            for i in range { g[i] = min(max(g[i], -limit), limit) }
         }
-        return norm
     }
 }
 

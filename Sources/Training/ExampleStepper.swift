@@ -4,12 +4,6 @@ import Dispatch
 import Model
 import Tensor
 
-/// Per-thread results of a parallel step, written by index (each thread its own slot).
-final class Slots: @unchecked Sendable {
-    var values: [Double]
-    init(_ count: Int) { values = [Double](repeating: 0, count: count) }
-}
-
 /// Serves epochs of shuffled example indices in mini-batches and makes one optimizer update from
 /// a batch, its loss computed on up to `settings.threads` threads, each with its own gradient
 /// buffer, summed in a fixed order (so a seed and thread count repeat a run exactly).
@@ -74,16 +68,15 @@ final class ExampleStepper {
         let settings = self.settings, step = optimizer.step
         DispatchQueue.concurrentPerform(iterations: groups) { g in
             sinks[g].zero()
-            results.values[g] = loss(Array(batch[(g * batch.count / groups)..<((g + 1) * batch.count / groups)]), sinks[g],
+            results[g] = loss(Array(batch[(g * batch.count / groups)..<((g + 1) * batch.count / groups)]), sinks[g],
                                      settings.dropout(step: step, part: g), caches[g])
         }
-        let sum = gradients[0]
-        for g in 1..<groups { for i in 0..<sum.count { sum.pointer[i] += gradients[g].pointer[i] } }
         let mean = results.values.reduce(0, +) / count
         guard mean.isFinite else { throw .divergence(step: optimizer.step + 1) }
-        settings.clipping.apply(to: sum)
-        optimizer.update(network.parameters, sum,
-                         rate: rateScale * settings.schedule.rate(settings.optimizer.learningRate, step: optimizer.step))
+        sumClipAndUpdate(Array(gradients.prefix(groups)), parameters: network.parameters, optimizer: optimizer,
+                         clipping: settings.clipping,
+                         rate: rateScale * settings.schedule.rate(settings.optimizer.learningRate, step: optimizer.step),
+                         threads: groups)
         return mean
     }
 }

@@ -138,13 +138,10 @@ public final class LanguageModelTrainer: TrainingObjective {
                                                            gradients: own, lossScale: scale,
                                                            dropout: settings.dropout(step: step, part: index))
         }
-        for group in groups.dropFirst() {
-            for i in 0..<sum.count { sum.pointer[i] += group.gradients.pointer[i] }
-        }
         let loss = groups.reduce(0) { $0 + $1.loss } / Double(b * t)
         guard loss.isFinite else { throw .divergence(step: optimizer.step + 1) }
-        settings.clipping.apply(to: sum)
-        optimizer.update(network.parameters, sum, rate: rateScale * scheduledLearningRate)
+        sumClipAndUpdate([sum] + groups.dropFirst().map(\.gradients), parameters: network.parameters, optimizer: optimizer,
+                         clipping: settings.clipping, rate: rateScale * scheduledLearningRate, threads: groups.count)
         return (loss, b * t)
     }
 

@@ -72,8 +72,40 @@ struct TrainingTests {
         #expect(LearningRateSchedule(decay: 0.5, every: 10).rate(1, step: 25) == 0.25)
     }
 
-    static func trainer(threads: Int, seed: UInt64 = 3, text: String = String(repeating: "the cat sat on the mat. ", count: 40))
-        -> LanguageModelTrainer
+    /// A trainer's update runs in pieces on several threads: clipping and every optimizer over
+    /// ranges must give the whole block's result bit for bit, and the norm summed in chunks the
+    /// float64 sum.
+    @Test func updatesInPiecesEqualTheWholeBlock() {
+        let n = 2 * (1 << 13) + 1_001  // two whole chunks and a part
+        var rng = SeededGenerator(seed: 9)
+        let start = (0..<n).map { _ in rng.uniform(-1, 1) }, gradient = (0..<n).map { _ in rng.uniform(-0.02, 0.02) }
+        let block = FloatBuffer(gradient)
+        let squares = GradientClipping.chunks(count: n).reduce(0) { $0 + GradientClipping.sumOfSquares(block.pointer, $1) }
+        let exact = gradient.reduce(0.0) { $0 + Double($1) * Double($1) }
+        #expect(GradientClipping.chunks(count: n).map(\.count) == [1 << 13, 1 << 13, 1_001])
+        #expect(abs(squares - exact) <= 1e-12 * exact)
+        for kind in OptimizerKind.allCases {
+            for clipping in [GradientClipping.none, .globalNorm(0.5), .value(0.01)] {
+                let whole = Optimizer(OptimizerSettings(kind: kind), count: n), pieces = Optimizer(OptimizerSettings(kind: kind), count: n)
+                let p1 = FloatBuffer(start), p2 = FloatBuffer(start)
+                for _ in 0..<3 {
+                    let g1 = FloatBuffer(gradient), g2 = FloatBuffer(gradient)
+                    clipping.apply(to: g1)
+                    whole.update(p1, g1, rate: 1e-2)
+                    let step = pieces.beginUpdate(rate: 1e-2)
+                    for range in [0..<5_000, 5_000..<5_001, 5_001..<n] {
+                        clipping.apply(norm: squares.squareRoot(), to: g2, range: range)
+                        pieces.apply(step, p2, g2, range: range)
+                    }
+                }
+                let same = p1.array == p2.array && whole.first.array == pieces.first.array && whole.second.array == pieces.second.array
+                #expect(same, "\(kind), \(clipping)")
+            }
+        }
+    }
+
+    static func trainer(threads: Int, seed: UInt64 = 3, text: String = String(repeating: "the cat sat on the mat. ", count: 40),
+                        hiddenSize: Int = 16) -> LanguageModelTrainer
     {
         let alphabet = Array(Set(text)).sorted()
         let tokens = text.map { Int32(alphabet.firstIndex(of: $0)!) }
@@ -83,15 +115,16 @@ struct TrainingTests {
         settings.threads = threads
         settings.optimizer = OptimizerSettings(kind: .adam, learningRate: 1e-2)
         var rng = SeededGenerator(seed: seed)
-        let network = RecurrentNetwork(shape: NetworkShape(inputSize: alphabet.count, hiddenSize: 16, outputSize: alphabet.count),
+        let network = RecurrentNetwork(shape: NetworkShape(inputSize: alphabet.count, hiddenSize: hiddenSize, outputSize: alphabet.count),
                                    rng: &rng)
         return LanguageModelTrainer(network: network, settings: settings,
                                     batcher: try! TextBatcher(tokens: tokens, batch: 4, steps: 8))
     }
 
     @Test func sameSeedAndThreadsGiveBitIdenticalWeights() throws {
-        for threads in [1, 2] {
-            let a = Self.trainer(threads: threads), b = Self.trainer(threads: threads)
+        // H = 100: 12,411 parameters, so the update is shared out in two chunks.
+        for threads in [1, 2, 3] {
+            let a = Self.trainer(threads: threads, hiddenSize: 100), b = Self.trainer(threads: threads, hiddenSize: 100)
             for _ in 0..<30 {
                 try a.trainStep()
                 try b.trainStep()
@@ -103,7 +136,7 @@ struct TrainingTests {
     }
 
     @Test func twoThreadsMatchOneUpToRounding() throws {
-        let one = Self.trainer(threads: 1), two = Self.trainer(threads: 2)
+        let one = Self.trainer(threads: 1, hiddenSize: 100), two = Self.trainer(threads: 2, hiddenSize: 100)
         for _ in 0..<5 {
             let l1 = try one.trainStep(), l2 = try two.trainStep()
             #expect(abs(l1 - l2) < 1e-4 * l1)
