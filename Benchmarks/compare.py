@@ -390,6 +390,33 @@ def table(results, torch_records, peak, threads_list):
     return "\n".join(lines)
 
 
+# Issue 17's targets for a whole training step: share of the single-core FMA peak on one thread,
+# and the speed-up of two threads over one.
+PEAK_TARGETS = {("rnn", 256, 63): 0.85, ("rnn", 512, 63): 0.85, ("rnn", 256, 8728): 0.80, ("lstm", 256, 63): 0.80,
+                ("gru", 256, 63): 0.80}
+SCALING_TARGETS = {("rnn", 256, 63): 1.85, ("rnn", 512, 63): 1.85}
+
+
+def targets_table(results, peak):
+    """One row per training configuration: charrnn's share of the single-core peak on one
+    thread, and two threads over one, beside the targets."""
+    lines = ["| training step | % of 1-core peak, 1 thread | target | 2 threads ÷ 1 thread | target |",
+             "|---|---:|---:|---:|---:|"]
+    rows = {}
+    for r in results:
+        if r["group"] == "training" and r["charrnn"]:
+            rows.setdefault((r["cell"], r["H"], r["V"]), {})[r["threads"]] = r["charrnn"]
+    for (cell, h, v), rates in rows.items():
+        share = None
+        if peak and 1 in rates:
+            share = 100 * rates[1] * training_flops(h, v, cell) / 1e9 / peak["single_core_gflops"]
+        scaling = rates[2] / rates[1] if 1 in rates and 2 in rates else None
+        target, scale_target = PEAK_TARGETS.get((cell, h, v)), SCALING_TARGETS.get((cell, h, v))
+        lines.append(f"| {cell} H={h} V={v} | {f'{share:.0f}%' if share else '–'} | {f'{100 * target:.0f}%' if target else '–'} | "
+                     f"{f'{scaling:.2f}×' if scaling else '–'} | {f'{scale_target:.2f}×' if scale_target else '–'} |")
+    return "\n".join(lines)
+
+
 def loadavg():
     try:
         with open("/proc/loadavg") as f:
@@ -466,6 +493,9 @@ def main():
         meta = find(torch_records, bench="meta")
         print(table(results, torch_records, peak, threads_list))
         print()
+        if "training" in groups:
+            print(targets_table(results, peak))
+            print()
         print(f"Medians of {args.repeats} run(s){' (--quick)' if args.quick else ''}; charrnn {args.charrnn}"
               + (f", PyTorch {meta['torch']}" if meta else "") + f"; load average (1, 5, 15 min) {load_before} at the start, {loadavg()} at the end;"
               f" {time.time() - started:.0f} s in all.")
