@@ -26,6 +26,18 @@ struct Eval: ParsableCommand {
     @Option(help: "A folder of <Category>.txt names to score: a name generator letter by letter (end token included), a classifier by accuracy and macro-F1.")
     var data: String?
 
+    @Option(help: "A CSV file to score a forecaster on: the held-out tail of its column, against the last-value and seasonal baselines.")
+    var csv: String?
+
+    @Option(help: "With --csv: the column (default: the one the forecaster was trained on).")
+    var column: String?
+
+    @Option(help: "With --csv: empty or non-numeric cells: none (an error naming the line) or previous.")
+    var fill: MissingValues = .none
+
+    @Option(help: "With --csv: also write an SVG of the history, the held-out truth and the predictions.")
+    var plot: String?
+
     @Option(name: .customLong("rng-seed"), help: "With --data: the --rng-seed of the held-out split to score (with --held-out).")
     var rngSeed: UInt64 = 0
 
@@ -46,7 +58,7 @@ struct Eval: ParsableCommand {
     var format: ReportFormat = .text
 
     func validate() throws {
-        if (text == nil) == (data == nil) { throw CharRNNError("give --text FILE or --data DIR") }
+        if [text, data, csv].compactMap({ $0 }).count != 1 { throw CharRNNError("give --text FILE, --data DIR or --csv FILE") }
         if deprecatedSeed != nil && rngSeed != 0 { throw CharRNNError("give --rng-seed only (--seed is its old name)") }
         if let heldOut, !(heldOut > 0 && heldOut < 1) { throw CharRNNError("--held-out must be in (0, 1)") }
         if let maxTokens, maxTokens < 2 { throw CharRNNError("--max-tokens must be at least 2") }
@@ -54,6 +66,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let file = try ModelFile(contentsOf: model)
+        if let csv { return try evaluateForecaster(file, csv: csv) }
         if let data { return try evaluateNames(file, folder: data) }
         guard let text else { return }
         guard file.metadata.task == .languageModel else {
