@@ -36,8 +36,6 @@ public struct ForecasterConfiguration: Codable, Equatable, Sendable {
     public var seed: UInt64 = 0
     /// Threads a batch is split across.
     public var threads = 1
-    /// Epochs without a better held-out error after which training stops (0: never).
-    public var patience = 0
     /// What to do with empty or non-numeric cells.
     public var fill = MissingValues.none
 
@@ -59,7 +57,6 @@ public struct ForecasterConfiguration: Codable, Equatable, Sendable {
         }
         if !(heldOut > 0 && heldOut < 1) { throw CharRNNError(option: "held-out", "must be in (0, 1) (got \(heldOut))") }
         if !(learningRate > 0 && learningRate.isFinite) { throw CharRNNError(option: "learning-rate", "must be above 0") }
-        if patience < 0 { throw CharRNNError(option: "patience", "must be 0 or more") }
     }
 }
 
@@ -219,14 +216,16 @@ public final class Forecaster: @unchecked Sendable {
     // MARK: - Training
 
     /// Trains a forecaster on a series: the chronological split, scaling by the training part's
-    /// mean and standard deviation, shuffled windows of the training part, MSE, Adam; the
-    /// weights with the lowest held-out error (checked after each epoch) are kept.
+    /// mean and standard deviation, shuffled windows of the training part, MSE, Adam, for
+    /// `epochs` passes. The held-out error is measured after each epoch and reported in
+    /// `events`, but decides nothing (no best-epoch choice, no early stop): the held-out tail
+    /// stays an honest test of the final weights.
     ///
     /// - Parameters:
     ///   - series: the values, oldest first.
     ///   - column: the column's name, stored in the model.
     ///   - configuration: the settings.
-    ///   - cancel: stops the run early (the best weights so far are kept).
+    ///   - cancel: stops the run early (the weights so far are kept).
     ///   - events: the training loop's events (steps, validations).
     /// - Returns: the forecaster and the loop's outcome.
     /// - Throws: ``CharRNNError`` for bad settings or a series too short to split.
@@ -259,23 +258,16 @@ public final class Forecaster: @unchecked Sendable {
             data: SeriesWindows(values: values, lookback: c.lookback, horizon: c.horizon, starts: split.train),
             heldOut: SeriesWindows(values: values, lookback: c.lookback, horizon: c.horizon, starts: split.heldOut),
             settings: trainingSettings)
-        let rules = StoppingRules(epochs: c.epochs, patience: c.patience, validateEvery: trainer.stepsPerEpoch)
+        let rules = StoppingRules(epochs: c.epochs, validateEvery: trainer.stepsPerEpoch)
         let loop = TrainingLoop(objective: trainer, rules: rules)
-        var best = Array(UnsafeBufferPointer(start: network.parameters.pointer, count: network.parameterCount))
-        let outcome = try loop.run(cancel: cancel) { event in
-            if case .validated(_, _, let improved) = event, improved {
-                best = Array(UnsafeBufferPointer(start: network.parameters.pointer, count: network.parameterCount))
-            }
-            try events(event)
-        }
-        best.withUnsafeBufferPointer { network.parameters.pointer.update(from: $0.baseAddress!, count: $0.count) }
+        let outcome = try loop.run(cancel: cancel, events: events)
         var metadata = metadataWithoutTraining
         metadata.training = [
             "rows": .number(Double(series.count)), "held_out_rows": .number(Double(series.count - split.cut)),
             "epochs": .number(Double(c.epochs)), "batch_size": .number(Double(c.batchSize)),
             "learning_rate": .number(Double(c.learningRate)), "seed": .number(Double(c.seed)),
             "steps": .number(Double(loop.step)),
-            "best_held_out_mse_scaled": loop.state.bestLoss.map { .number($0) } ?? .null,
+            "held_out_mse_scaled": loop.state.history.last?.validationLoss.map { .number($0) } ?? .null,
         ]
         return (Forecaster(network: network, metadata: metadata), outcome)
     }

@@ -32,7 +32,8 @@ struct TrainForecaster: ParsableCommand {
             --horizon values; mean squared error, Adam. The last --held-out share of the rows is \
             held out (a chronological cut: no training window reaches past it), the values are \
             scaled by the mean and standard deviation of the rows before the cut, and the \
-            weights with the lowest held-out error (checked after every epoch) are kept. \
+            weights after the last epoch are kept (the held-out error is printed after every \
+            tenth epoch but chooses nothing, so the tail stays an honest test). \
             --season N (12 for monthly data with a yearly cycle) is stored for the seasonal \
             baseline of `charrnn eval`.
             """
@@ -80,9 +81,6 @@ struct TrainForecaster: ParsableCommand {
     @Option(name: .customLong("lr"), help: "Adam's learning rate.")
     var learningRate: Float = 1e-3
 
-    @Option(help: "Epochs without a better held-out error that stop training (0: never).")
-    var patience = 0
-
     @Option(name: .customLong("rng-seed"), help: "Seed of the initial weights and of the shuffle.")
     var rngSeed: UInt64 = 0
 
@@ -105,7 +103,6 @@ struct TrainForecaster: ParsableCommand {
         c.epochs = epochs
         c.batchSize = batchSize
         c.learningRate = learningRate
-        c.patience = patience
         c.seed = rngSeed
         c.threads = threads
         try c.validate()
@@ -119,10 +116,10 @@ struct TrainForecaster: ParsableCommand {
         catchStopSignals()
         var epoch = 0
         let (forecaster, outcome) = try Forecaster.train(series: series, column: column, configuration: c, cancel: stopToken) { event in
-            guard case .validated(_, let loss, let improved) = event else { return }
+            guard case .validated(_, let loss, _) = event else { return }
             epoch += 1
-            if improved || epoch % 10 == 0 || epoch == c.epochs {
-                printNote(String(format: "epoch %d: held-out MSE %.5f (scaled)%@", epoch, loss, improved ? ", best" : ""))
+            if epoch % 10 == 0 || epoch == c.epochs || epoch == 1 {
+                printNote(String(format: "epoch %d: held-out MSE %.5f (scaled)", epoch, loss))
             }
         }
         if case .diverged(let step) = outcome {
@@ -214,14 +211,14 @@ extension Eval {
         if let plot { try writePlot(forecastEvaluationPlot(e, series: series, column: name), to: plot) }
         if format == .json {
             struct Report: Encodable {
-                let model: String, column: String, rows: Int, heldOutFrom: Int, values: Int
+                let model: String, column: String, rows: Int, firstHeldOutRow: Int, values: Int
                 let forecaster: ErrorScores, lastValue: ErrorScores, seasonal: ErrorScores?
                 enum CodingKeys: String, CodingKey {
-                    case model, column, rows, heldOutFrom = "held_out_from", values, forecaster
+                    case model, column, rows, firstHeldOutRow = "first_held_out_row", values, forecaster
                     case lastValue = "last_value", seasonal
                 }
             }
-            printJSON(Report(model: model, column: name, rows: series.count, heldOutFrom: e.cut, values: e.count,
+            printJSON(Report(model: model, column: name, rows: series.count, firstHeldOutRow: e.cut + 1, values: e.count,
                              forecaster: e.model, lastValue: e.lastValue, seasonal: e.seasonal))
             return
         }
