@@ -180,6 +180,12 @@ struct Info: ParsableCommand {
             "parameters   \(grouped(file.network.parameterCount))",
         ]
         if !m.categories.isEmpty { lines.append("categories   \(m.categories.joined(separator: ", "))") }
+        if let f = m.forecast {  // a forecaster reads numbers: no one-hot input, no vocabulary
+            lines[3] = "input        1 (a real value per step)   output \(shape.outputSize)"
+            lines[4] = "forecast     column \(String(reflecting: f.column)), lookback \(f.lookback), horizon \(f.horizon), "
+                + "season \(f.season.map(String.init) ?? "none"), scaling mean \(f.scaleMean) std \(f.scaleStd), "
+                + "held out \(f.heldOutFraction)"
+        }
         if !m.training.isEmpty {
             lines.append("training")
             for (key, value) in m.training.sorted(by: { $0.key < $1.key }) {

@@ -87,6 +87,11 @@ struct ForecasterCLITests {
             let scores = try #require(report[key] as? [String: Double], "\(key) in \(eval.stdout)")
             #expect(scores["rmse"]! >= scores["mae"]! && scores["mae"]! > 0)
         }
+        let info = try charrnn(["info", "--model", model])
+        #expect(info.stdout.contains("task         forecaster") && info.stdout.contains("lookback 8, horizon 1, season 10"))
+        let infoJSON = try charrnn(["info", "--model", model, "--format", "json"])
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(infoJSON.stdout.utf8)) as? [String: Any])
+        #expect((summary["forecast"] as? [String: Any])?["column"] as? String == "value")
         let table = try charrnn(["eval", "--model", model, "--csv", csv.path])
         #expect(table.stdout.contains("forecaster") && table.stdout.contains("last value") && table.stdout.contains("season ago (10)"))
     }
