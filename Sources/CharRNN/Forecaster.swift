@@ -245,8 +245,12 @@ public final class Forecaster: @unchecked Sendable {
                                         scaleMean: mean, scaleStd: std, heldOutFraction: c.heldOut, fill: c.fill.rawValue)
         let metadataWithoutTraining = try ModelMetadata(task: .forecaster, cell: c.cell, hiddenSize: c.hiddenSize,
                                                         numLayers: c.layers, vocab: [], forecast: settings)
+        let shape = settings.shape(of: metadataWithoutTraining)
+        try MemoryNeed.training(shape, batch: c.batchSize, steps: c.lookback, threads: c.threads)
+            .check(what: "training a forecaster of \(c.layers) layer(s) of \(c.hiddenSize) units, \(c.batchSize) windows × "
+                + "\(c.lookback) values per batch,", advice: "lower --hidden, --batch-size or --lookback")
         var rng = SeededGenerator(seed: c.seed)
-        let network = RecurrentNetwork(shape: settings.shape(of: metadataWithoutTraining), rng: &rng)
+        let network = RecurrentNetwork(shape: shape, rng: &rng)
         let values = series.map { Float(($0 - mean) / std) }
         var trainingSettings = TrainingSettings()
         trainingSettings.batchSize = c.batchSize

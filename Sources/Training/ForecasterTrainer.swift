@@ -111,7 +111,7 @@ public final class ForecasterTrainer: TrainingObjective {
     /// The mean squared error per value of a network's predictions over some windows.
     static func meanSquaredError(_ network: RecurrentNetwork, _ windows: SeriesWindows, cache: WorkspaceCache) -> Double {
         var sum = 0.0
-        let chunk = 256
+        let chunk = scoringBatch(windows, hiddenSize: network.shape.hiddenSize)
         for first in stride(from: 0, to: windows.count, by: chunk) {
             let batch = Array(first..<min(first + chunk, windows.count))
             let workspace = cache.workspace(batch: batch.count, steps: windows.lookback)
@@ -122,14 +122,21 @@ public final class ForecasterTrainer: TrainingObjective {
     }
 }
 
+/// Windows scored at once: up to 256, fewer when the windows are long, so that a batch's
+/// hidden states stay within about 16 M floats per layer.
+func scoringBatch(_ windows: SeriesWindows, hiddenSize: Int) -> Int {
+    max(1, min(256, 16_777_216 / max(1, windows.lookback * hiddenSize)))
+}
+
 /// The predictions of a forecaster's network for each window of a part: `windows.count` ×
 /// horizon values in scaled units, computed in batches of up to 256 windows.
 public func regressionPredictions(_ network: RecurrentNetwork, _ windows: SeriesWindows) -> [Float] {
     let cache = WorkspaceCache(shape: network.shape)
     var predictions: [Float] = []
     predictions.reserveCapacity(windows.count * windows.horizon)
-    for first in stride(from: 0, to: windows.count, by: 256) {
-        let batch = Array(first..<min(first + 256, windows.count))
+    let chunk = scoringBatch(windows, hiddenSize: network.shape.hiddenSize)
+    for first in stride(from: 0, to: windows.count, by: chunk) {
+        let batch = Array(first..<min(first + chunk, windows.count))
         let workspace = cache.workspace(batch: batch.count, steps: windows.lookback)
         predictions += workspace.regressionLoss(network, inputs: windows.inputs(batch), targets: nil, gradients: nil,
                                                 lossScale: 1).predictions

@@ -44,6 +44,11 @@ struct ForecasterCLITests {
         // Filled, the short file is then too short to split: a clear error, and no model written.
         Self.expectOneLineError(try charrnn(train + ["--fill", "previous"]), ["too few"])
         #expect(!FileManager.default.fileExists(atPath: out))
+        // A network that could not fit in memory is refused before anything is allocated.
+        let csv = try TemporaryFile(Self.series())
+        Self.expectOneLineError(try charrnn(["train-forecaster", "--csv", csv.path, "--column", "value", "--out", out,
+                                             "--hidden", "65536", "--layers", "64", "--lookback", "60"]),
+                                ["needs", "lower --hidden, --batch-size or --lookback"])
     }
 
     @Test func trainForecastAndEvaluateATinyModel() throws {
@@ -71,6 +76,12 @@ struct ForecasterCLITests {
         #expect(Set(object.keys) == ["forecast"])
         let values = try #require(object["forecast"] as? [Double])
         #expect(values.count == 3 && zip(values, lines).allSatisfy { abs($0 - $1!) <= 1e-9 * max(1, abs($0)) })
+        let forecastPlot = folder + "/forecast.svg"
+        let plotted = try charrnn(["forecast", "--model", model, "--csv", csv.path, "--steps", "3", "--plot", forecastPlot])
+        #expect(plotted.status == 0 && plotted.stdout == text.stdout, "\(plotted.stderr)")
+        let forecastSVG = try String(contentsOfFile: forecastPlot, encoding: .utf8)
+        #expect(forecastSVG.contains("class=\"history\"") && forecastSVG.contains("class=\"forecast\"")
+            && !forecastSVG.contains("class=\"held-out-truth\""))
         // The library gives the same continuation: feeding back its own predictions.
         let forecaster = try Forecaster(contentsOf: model)
         let history = try CSVTable(contentsOf: csv.path).numbers(column: "value", fill: .none, name: csv.path)
