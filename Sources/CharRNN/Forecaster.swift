@@ -56,7 +56,10 @@ public struct ForecasterConfiguration: Codable, Equatable, Sendable {
             throw CharRNNError(option: "season", "must be in 1...\(ForecastSettings.maxLookback) (got \(season))")
         }
         if !(heldOut > 0 && heldOut < 1) { throw CharRNNError(option: "held-out", "must be in (0, 1) (got \(heldOut))") }
-        if !(learningRate > 0 && learningRate.isFinite) { throw CharRNNError(option: "learning-rate", "must be above 0") }
+        if !(learningRate > 0 && learningRate.isFinite) { throw CharRNNError(option: "lr", "must be above 0") }
+        if ![CellKind.rnnTanh, .lstm, .gru].contains(cell) {
+            throw CharRNNError(option: "cell", "\(cell.rawValue) cannot read real-valued inputs; use rnn, lstm or gru")
+        }
     }
 }
 

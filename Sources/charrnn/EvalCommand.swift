@@ -13,7 +13,9 @@ struct Eval: ParsableCommand {
             A letter the model never saw is an error, unless the model has an unknown token. \
             --held-out F scores only what `train --val-fraction F` held out of the same file (the \
             last F of it, from the first paragraph after the cut); with --data, what \
-            train-classifier or train-generator --val-fraction F --rng-seed S held out of the folder.
+            train-classifier or train-generator --val-fraction F --rng-seed S held out of the folder. \
+            With --csv, a forecaster's RMSE and MAE on the held-out tail of the column (the share \
+            train-forecaster held out), beside the last-value and one-season-ago baselines.
             """
     )
 
@@ -59,6 +61,10 @@ struct Eval: ParsableCommand {
 
     func validate() throws {
         if [text, data, csv].compactMap({ $0 }).count != 1 { throw CharRNNError("give --text FILE, --data DIR or --csv FILE") }
+        if csv != nil && (heldOut != nil || maxTokens != nil) {
+            throw CharRNNError("--csv scores the tail the forecaster held out in training (its held_out_fraction): drop --held-out and --max-tokens")
+        }
+        if csv == nil && (column != nil || plot != nil || fill != .none) { throw CharRNNError("--column, --fill and --plot go with --csv") }
         if deprecatedSeed != nil && rngSeed != 0 { throw CharRNNError("give --rng-seed only (--seed is its old name)") }
         if let heldOut, !(heldOut > 0 && heldOut < 1) { throw CharRNNError("--held-out must be in (0, 1)") }
         if let maxTokens, maxTokens < 2 { throw CharRNNError("--max-tokens must be at least 2") }
