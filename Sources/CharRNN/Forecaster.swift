@@ -38,6 +38,9 @@ public struct ForecasterConfiguration: Codable, Equatable, Sendable {
     public var threads = 1
     /// What to do with empty or non-numeric cells.
     public var fill = MissingValues.none
+    /// Predict the change from the window's last value instead of the value itself (for a
+    /// series with a trend that leaves the training part's range).
+    public var predictChange = false
 
     public init() {}
 
@@ -147,8 +150,9 @@ public final class Forecaster: @unchecked Sendable {
         precondition(window.count >= settings.lookback, "a window shorter than the lookback")
         let workspace = Workspace(shape: network.shape, batch: 1, steps: settings.lookback)
         let inputs = scaled(Array(window.suffix(settings.lookback)))
+        let base = settings.predictsChange ? inputs[inputs.count - 1] : 0
         let values = workspace.regressionLoss(network, inputs: inputs, targets: nil, gradients: nil, lossScale: 1)
-            .predictions.map(unscaled)
+            .predictions.map { unscaled($0 + base) }
         try Self.checkFinite(values)
         return values
     }
@@ -191,7 +195,10 @@ public final class Forecaster: @unchecked Sendable {
                 + "\(horizon) after its cut")
         }
         let windows = SeriesWindows(values: scaled(series), lookback: lookback, horizon: horizon, starts: split.heldOut)
-        let predicted = regressionPredictions(network, windows).map(unscaled)
+        let outputs = regressionPredictions(network, windows)
+        let predicted = outputs.indices.map { i in
+            unscaled(outputs[i] + (s.predictsChange ? windows.values[split.heldOut[i / horizon] + lookback - 1] : 0))
+        }
         try Self.checkFinite(predicted)
         var truth: [Double] = [], last: [Double] = [], seasonal: [Double] = []
         for start in split.heldOut {
@@ -245,7 +252,8 @@ public final class Forecaster: @unchecked Sendable {
         }
         let (mean, std) = trainingStatistics(series, cut: split.cut)
         let settings = ForecastSettings(column: column, lookback: c.lookback, horizon: c.horizon, season: c.season,
-                                        scaleMean: mean, scaleStd: std, heldOutFraction: c.heldOut, fill: c.fill.rawValue)
+                                        scaleMean: mean, scaleStd: std, heldOutFraction: c.heldOut, fill: c.fill.rawValue,
+                                        target: c.predictChange ? "change" : nil)
         let metadataWithoutTraining = try ModelMetadata(task: .forecaster, cell: c.cell, hiddenSize: c.hiddenSize,
                                                         numLayers: c.layers, vocab: [], forecast: settings)
         let shape = settings.shape(of: metadataWithoutTraining)
@@ -262,8 +270,10 @@ public final class Forecaster: @unchecked Sendable {
         trainingSettings.threads = c.threads
         let trainer = ForecasterTrainer(
             network: network,
-            data: SeriesWindows(values: values, lookback: c.lookback, horizon: c.horizon, starts: split.train),
-            heldOut: SeriesWindows(values: values, lookback: c.lookback, horizon: c.horizon, starts: split.heldOut),
+            data: SeriesWindows(values: values, lookback: c.lookback, horizon: c.horizon, starts: split.train,
+                                relative: c.predictChange),
+            heldOut: SeriesWindows(values: values, lookback: c.lookback, horizon: c.horizon, starts: split.heldOut,
+                                   relative: c.predictChange),
             settings: trainingSettings)
         let rules = StoppingRules(epochs: c.epochs, validateEvery: trainer.stepsPerEpoch)
         let loop = TrainingLoop(objective: trainer, rules: rules)

@@ -29,9 +29,17 @@ public struct ForecastSettings: Codable, Equatable, Sendable {
     public var heldOutFraction: Double
     /// `fill`: how missing cells were treated: "none" (an error) or "previous".
     public var fill: String
+    /// `target`: what the decoder predicts: the scaled values themselves (`"level"`, the
+    /// default, also when the key is absent), or their change from the window's last value
+    /// (`"change"`: the prediction is that value plus the output, which lets a trend run past
+    /// the training part's range).
+    public var target: String?
+
+    /// Whether the decoder predicts the change from the window's last value.
+    public var predictsChange: Bool { target == "change" }
 
     public init(column: String, lookback: Int, horizon: Int, season: Int?, scaleMean: Double, scaleStd: Double,
-                heldOutFraction: Double, fill: String)
+                heldOutFraction: Double, fill: String, target: String? = nil)
     {
         self.column = column
         self.lookback = lookback
@@ -41,11 +49,12 @@ public struct ForecastSettings: Codable, Equatable, Sendable {
         self.scaleStd = scaleStd
         self.heldOutFraction = heldOutFraction
         self.fill = fill
+        self.target = target
     }
 
     private enum CodingKeys: String, CodingKey {
         case column, lookback, horizon, season, scaleMean = "scale_mean", scaleStd = "scale_std"
-        case heldOutFraction = "held_out_fraction", fill
+        case heldOutFraction = "held_out_fraction", fill, target
     }
 
     /// The network a forecaster's metadata describes: one real value in per step, `horizon` out.
@@ -70,6 +79,9 @@ public struct ForecastSettings: Codable, Equatable, Sendable {
         }
         if !(heldOutFraction >= 0 && heldOutFraction < 1) {
             throw .invalidValue(key: "forecast.held_out_fraction", reason: "is \(heldOutFraction); it must be in [0, 1)")
+        }
+        if let target, target != "level" && target != "change" {
+            throw .invalidValue(key: "forecast.target", reason: "is \(String(reflecting: target)); expected \"level\" or \"change\"")
         }
         if fill != "none" && fill != "previous" {
             throw .invalidValue(key: "forecast.fill", reason: "is \(String(reflecting: fill)); expected \"none\" or \"previous\"")

@@ -4,21 +4,24 @@ import Model
 import Tensor
 
 /// Windows over a (scaled) series: window i reads `lookback` values from `starts[i]` and is
-/// scored on the `horizon` values after them.
+/// scored on the `horizon` values after them (less the window's last value, when `relative`).
 public struct SeriesWindows: Sendable {
     /// The whole series, scaled; windows read it by index.
     public let values: [Float]
     public let lookback: Int, horizon: Int
     /// The first index of each window's input.
     public let starts: [Int]
+    /// Whether the targets are changes from each window's last value.
+    public let relative: Bool
 
-    public init(values: [Float], lookback: Int, horizon: Int, starts: [Int]) {
+    public init(values: [Float], lookback: Int, horizon: Int, starts: [Int], relative: Bool = false) {
         precondition(lookback >= 1 && horizon >= 1, "lookback and horizon must be at least 1")
         precondition(starts.allSatisfy { $0 >= 0 && $0 + lookback + horizon <= values.count }, "a window past the series")
         self.values = values
         self.lookback = lookback
         self.horizon = horizon
         self.starts = starts
+        self.relative = relative
     }
 
     public var count: Int { starts.count }
@@ -52,9 +55,13 @@ public struct SeriesWindows: Sendable {
         return inputs
     }
 
-    /// The targets of some windows: B × horizon.
+    /// The targets of some windows: B × horizon (changes from the window's last value, when
+    /// `relative`).
     public func targets(_ windows: [Int]) -> [Float] {
-        windows.flatMap { w in values[(starts[w] + lookback)..<(starts[w] + lookback + horizon)] }
+        windows.flatMap { w in
+            let last = relative ? values[starts[w] + lookback - 1] : 0
+            return values[(starts[w] + lookback)..<(starts[w] + lookback + horizon)].map { $0 - last }
+        }
     }
 }
 

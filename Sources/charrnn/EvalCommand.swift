@@ -190,7 +190,7 @@ struct Info: ParsableCommand {
             lines[3] = "input        1 (a real value per step)   output \(shape.outputSize)"
             lines[4] = "forecast     column \(String(reflecting: f.column)), lookback \(f.lookback), horizon \(f.horizon), "
                 + "season \(f.season.map(String.init) ?? "none"), scaling mean \(f.scaleMean) std \(f.scaleStd), "
-                + "held out \(f.heldOutFraction)"
+                + "held out \(f.heldOutFraction)" + (f.predictsChange ? ", predicts the change from the last value" : "")
         }
         if !m.training.isEmpty {
             lines.append("training")

@@ -69,6 +69,10 @@ struct TrainForecaster: ParsableCommand {
     @Option(help: "Empty or non-numeric cells: none (an error naming the line) or previous (the value above).")
     var fill: MissingValues = .none
 
+    @Flag(name: .customLong("predict-change"),
+          help: "Predict the change from the window's last value, not the value (a series with a trend).")
+    var predictChange = false
+
     @Option(name: .customLong("held-out"), help: "The share of the rows, at the end, held out.")
     var heldOut = 0.2
 
@@ -99,6 +103,7 @@ struct TrainForecaster: ParsableCommand {
         c.hiddenSize = hidden
         c.layers = layers
         c.fill = fill
+        c.predictChange = predictChange
         c.heldOut = heldOut
         c.epochs = epochs
         c.batchSize = batchSize

@@ -131,6 +131,21 @@ struct ForecasterCLITests {
         Self.expectOneLineError(try charrnn(["eval", "--model", languageModel, "--csv", csv.path]), ["needs a forecaster"])
     }
 
+    /// The shipped CO₂ forecaster (`--predict-change`, monthly, `--fill previous`) beats both
+    /// baselines by the margins Models/README.md gives.
+    @Test func shippedCO2ForecasterBeatsBothBaselines() throws {
+        let run = try charrnn(["eval", "--model", packageRoot + "/Models/co2-forecaster.safetensors", "--fill", "previous",
+                               "--csv", packageRoot + "/Corpora/series/co2-monthly.csv", "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let model = try #require(report["forecaster"] as? [String: Double])
+        let last = try #require(report["last_value"] as? [String: Double])
+        let seasonal = try #require(report["seasonal"] as? [String: Double])
+        #expect(model["rmse"]! < last["rmse"]! && model["rmse"]! < seasonal["rmse"]! && model["mae"]! < last["mae"]!)
+        #expect(abs(model["rmse"]! - 0.8331) < 0.001 && abs(model["mae"]! - 0.7018) < 0.001, "\(model)")
+        #expect(abs(last["rmse"]! - 1.2684) < 0.0001 && abs(seasonal["rmse"]! - 1.7951) < 0.0001)
+    }
+
     /// The shipped forecaster's held-out scores are those Models/README.md gives, and it beats
     /// both baselines there.
     @Test func shippedForecasterBeatsBothBaselines() throws {

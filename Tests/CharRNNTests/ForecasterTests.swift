@@ -98,6 +98,37 @@ struct ForecasterTests {
         #expect(abs(e.seasonal!.rmse - (seasonal / n).squareRoot()) < 1e-9)
     }
 
+    @Test func aChangeTargetIsAddedToTheWindowsLastValue() throws {
+        // The training targets: each window's next values less its last value.
+        let windows = SeriesWindows(values: [1, 2, 4, 7, 11, 16], lookback: 3, horizon: 2, starts: [0, 1], relative: true)
+        let expectedTargets: [Float] = [3, 7, 4, 9]  // 7 − 4, 11 − 4; 11 − 7, 16 − 7
+        #expect(windows.targets([0, 1]) == expectedTargets)
+        #expect(SeriesWindows(values: [1, 2, 4, 7, 11, 16], lookback: 3, horizon: 2, starts: [1]).targets([0]) == [11, 16])
+
+        let series: [Double] = (0..<50).map { (i: Int) -> Double in 3 * Double(i) + (i % 4 == 0 ? 2.0 : 0.0) }
+        var c = ForecasterConfiguration()
+        c.lookback = 5
+        c.hiddenSize = 3
+        c.epochs = 2
+        c.predictChange = true
+        let (forecaster, _) = try Forecaster.train(series: series, column: "v", configuration: c)
+        #expect(forecaster.metadata.forecast?.target == "change" && forecaster.settings.predictsChange)
+        // predict = unscale(network output + the window's last scaled value).
+        let s = forecaster.settings
+        let window = series.suffix(5).map { Float(($0 - s.scaleMean) / s.scaleStd) }
+        let raw = Workspace(shape: forecaster.network.shape, batch: 1, steps: 5)
+            .regressionLoss(forecaster.network, inputs: window, targets: nil, gradients: nil, lossScale: 1).predictions[0]
+        let expected = Double(raw + window[4]) * s.scaleStd + s.scaleMean
+        #expect(abs(try forecaster.predict(after: series)[0] - expected) < 1e-9 * max(1, abs(expected)))
+        let e = try forecaster.evaluate(series: series)
+        #expect(e.predictions.count == 10 && e.predictionsStart == 40)
+        // Each held-out prediction: the window's last true value plus the network's change.
+        let window40 = series[35..<40].map { Float(($0 - s.scaleMean) / s.scaleStd) }
+        let raw40 = Workspace(shape: forecaster.network.shape, batch: 1, steps: 5)
+            .regressionLoss(forecaster.network, inputs: window40, targets: nil, gradients: nil, lossScale: 1).predictions[0]
+        #expect(abs(e.predictions[0] - (Double(raw40 + window40[4]) * s.scaleStd + s.scaleMean)) < 1e-4)
+    }
+
     @Test func badSettingsNameTheOption() {
         var c = ForecasterConfiguration()
         c.lookback = 0

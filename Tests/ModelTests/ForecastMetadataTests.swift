@@ -28,6 +28,10 @@ struct ForecastMetadataTests {
         let bare = try ModelMetadata.decode(fromMetadataString: Self.text(vocab: "null", forecast: Self.forecast
             .replacingOccurrences(of: #""season": 12"#, with: #""season": null"#)))
         #expect(bare.vocab.isEmpty && bare.forecast?.season == nil)
+        #expect(metadata.forecast?.target == nil && metadata.forecast?.predictsChange == false)  // "level" by default
+        let change = try ModelMetadata.decode(fromMetadataString: Self.text(forecast: Self.forecast
+            .replacingOccurrences(of: #""fill": "previous""#, with: #""fill": "none", "target": "change""#)))
+        #expect(change.forecast?.predictsChange == true)
     }
 
     @Test func otherTasksEncodeNoForecastKey() throws {
@@ -47,6 +51,8 @@ struct ForecastMetadataTests {
         (text(forecast: forecast.replacingOccurrences(of: #""fill": "previous""#, with: #""fill": "zero""#)),
          .invalidValue(key: "forecast.fill", reason: #"is "zero"; expected "none" or "previous""#)),
         (text(forecast: #"[1, 2]"#), .wrongType(key: "forecast", expected: "an object")),
+        (text(forecast: forecast.replacingOccurrences(of: #""fill": "previous""#, with: #""fill": "none", "target": "up""#)),
+         .invalidValue(key: "forecast.target", reason: #"is "up"; expected "level" or "change""#)),
     ])
     func badForecastMetadataIsNamed(text: String, error: ModelMetadataError) {
         let thrown = #expect(throws: error) { try ModelMetadata.decode(fromMetadataString: text) }

@@ -3,7 +3,8 @@
 A forecaster holds one `nn.RNN` (tanh) / `nn.LSTM` / `nn.GRU` reading one real value per step
 (`rnn.weight_ih_l0` is [G·H, 1]) and one `nn.Linear(H, horizon)` `decoder` on the top layer's
 last hidden state. The series is scaled by the `forecast` metadata's `scale_mean` and
-`scale_std` (of the training part) before it goes in, and the outputs are unscaled with them.
+`scale_std` (of the training part) before it goes in, and the outputs are unscaled with them;
+with `"target": "change"` an output is the change from the window's last (scaled) value.
 """
 
 import json
@@ -60,7 +61,9 @@ def predict(model, meta, window):
     mean, std, lookback = forecast["scale_mean"], forecast["scale_std"], forecast["lookback"]
     if len(window) < lookback:
         raise CharRNNError(f"a window of {len(window)} values; this forecaster reads {lookback}")
-    x = (torch.tensor(window[-lookback:], dtype=torch.float64) - mean) / std
+    x = ((torch.tensor(window[-lookback:], dtype=torch.float64) - mean) / std).to(torch.float32)
     with torch.no_grad():
-        y = model(x.to(torch.float32).reshape(lookback, 1, 1))[0]
+        y = model(x.reshape(lookback, 1, 1))[0]
+    if forecast.get("target") == "change":  # the output is the change from the window's last value
+        y = y + x[-1]
     return (y.to(torch.float64) * std + mean).tolist()
