@@ -147,8 +147,11 @@ public final class Forecaster: @unchecked Sendable {
     /// - Parameter window: at least `lookback` values; only the last `lookback` are read.
     /// - Throws: ``CharRNNError`` when a prediction is not a finite number (a broken model).
     public func predict(after window: [Double]) throws -> [Double] {
+        try predict(after: window, workspace: Workspace(shape: network.shape, batch: 1, steps: settings.lookback))
+    }
+
+    func predict(after window: [Double], workspace: Workspace) throws -> [Double] {
         precondition(window.count >= settings.lookback, "a window shorter than the lookback")
-        let workspace = Workspace(shape: network.shape, batch: 1, steps: settings.lookback)
         let inputs = scaled(Array(window.suffix(settings.lookback)))
         let base = settings.predictsChange ? inputs[inputs.count - 1] : 0
         let values = workspace.regressionLoss(network, inputs: inputs, targets: nil, gradients: nil, lossScale: 1)
@@ -174,8 +177,9 @@ public final class Forecaster: @unchecked Sendable {
         }
         guard steps >= 0 else { throw CharRNNError(option: "steps", "must be 0 or more") }
         var window = Array(history.suffix(settings.lookback)), result: [Double] = []
+        let workspace = Workspace(shape: network.shape, batch: 1, steps: settings.lookback)
         while result.count < steps {
-            let next = try predict(after: window)
+            let next = try predict(after: window, workspace: workspace)
             result += next.prefix(steps - result.count)
             window = Array((window + next).suffix(settings.lookback))
         }
