@@ -161,6 +161,9 @@ public final class LanguageModel {
         guard file.metadata.task != .classifier else {
             throw CharRNNError("a classifier cannot write text; load it as a NamesClassifier")
         }
+        guard file.metadata.task != .forecaster else {
+            throw CharRNNError("a forecaster cannot write text; use it with charrnn forecast")
+        }
         network = file.network
         metadata = file.metadata
         codec = try TextCodec(file.metadata)

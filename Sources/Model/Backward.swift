@@ -97,7 +97,10 @@ extension Workspace {
                           g.hiddenWeights[layer], ldc: h, accumulate: true)
             addColumnSums(of: dPre, rows: rows, columns: gh, lda: gh, to: g.inputBiases[layer])
             addColumnSums(of: dHiddenPre, rows: rows, columns: gh, lda: gh, to: g.hiddenBiases[layer])
-            if layer == 0 {
+            if layer == 0 && shape.denseInput {  // real-valued x_t: dW_ihᵀ += Xᵀ · dPre
+                matrixProduct(m: shape.inputSize, n: gh, k: rows, denseInputs.pointer, lda: shape.inputSize, .transposed,
+                              dPre, ldb: gh, .none, g.inputWeights[0], ldc: gh, accumulate: true)
+            } else if layer == 0 {
                 for plane in 0..<planes {
                     scatterAddRows(dPre, ldr: gh, indices: inputs + plane * rows, count: rows,
                                    to: g.inputWeights[0], columns: gh, ldt: gh)

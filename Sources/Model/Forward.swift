@@ -42,7 +42,10 @@ extension Workspace {
             // input. The Elman cell takes it in h_1 … h_T, where the recurrence adds to it.
             let pre = shape.cell == .rnnTanh ? hs + b * h : gates[layer].pointer  // rows × G·H
             fillInputSideBiases(pre, rows: rows, layer: layer, w)
-            if layer == 0 {
+            if layer == 0 && shape.denseInput {  // real-valued x_t: pre += X · W_ihᵀ (memory holds W_ihᵀ)
+                matrixProduct(m: rows, n: gh, k: shape.inputSize, denseInputs.pointer, lda: shape.inputSize, .none,
+                              w.inputWeights[0], ldb: gh, .none, pre, ldc: gh, accumulate: true)
+            } else if layer == 0 {
                 for plane in 0..<planes {
                     addGatheredRows(w.inputWeights[0], ldt: gh, indices: inputs + plane * rows, count: rows,
                                     to: pre, columns: gh, ldo: gh)

@@ -52,6 +52,7 @@ public struct ModelFile: Sendable {
     public static func shape(of metadata: ModelMetadata) -> NetworkShape {
         let input = metadata.vocab.count + (metadata.task == .conditionalGenerator ? metadata.categories.count : 0)
         let output = metadata.task == .classifier ? metadata.categories.count : metadata.vocab.count
+        if let forecast = metadata.forecast { return forecast.shape(of: metadata) }
         return NetworkShape(inputSize: input, hiddenSize: metadata.hiddenSize, layers: metadata.numLayers,
                             outputSize: output, cell: metadata.cell)
     }
@@ -80,8 +81,8 @@ public struct ModelFile: Sendable {
                 + "than an Int can count"))
         }
         let h = metadata.hiddenSize, gh = metadata.cell.gateCount * h
-        let input = metadata.vocab.count + (metadata.task == .conditionalGenerator ? metadata.categories.count : 0)
-        let output = metadata.task == .classifier ? metadata.categories.count : metadata.vocab.count
+        let shapeOfMetadata = Self.shape(of: metadata)  // a forecaster's widths are not the vocabulary's
+        let input = shapeOfMetadata.inputSize, output = shapeOfMetadata.outputSize
         var expected: [(String, [Int])] = []
         for layer in 0..<metadata.numLayers {
             expected = [("rnn.weight_ih_l\(layer)", [gh, layer == 0 ? input : h]), ("rnn.weight_hh_l\(layer)", [gh, h]),

@@ -19,9 +19,11 @@ public enum ModelTask: String, Codable, CaseIterable, Sendable {
     case classifier
     /// Predicts the next token given a category fed in beside each token.
     case conditionalGenerator = "conditional-generator"
+    /// Predicts the next values of a numeric series from a window of its past (`forecast`).
+    case forecaster
 
     /// Whether models for this task need `categories`.
-    public var needsCategories: Bool { self != .languageModel }
+    public var needsCategories: Bool { self == .classifier || self == .conditionalGenerator }
 }
 
 /// The recurrent cell, named as PyTorch's `nn.RNN(nonlinearity="tanh")`, `nn.LSTM`, `nn.GRU`.
@@ -131,12 +133,16 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
     /// `training`: free-form facts about how the model was trained (corpus, steps, losses...),
     /// kept as given so that keys this version does not know survive a rewrite.
     public var training: [String: JSONValue]
+    /// `forecast`: a forecaster's window, horizon, season, column and scaling; nil for every
+    /// other task.
+    public var forecast: ForecastSettings?
 
     /// Metadata for a model, checked with ``validate()``.
     public init(task: ModelTask, cell: CellKind, hiddenSize: Int, numLayers: Int,
                 unit: TokenUnit = .grapheme, normalization: String = "NFC", caseMapping: CaseMapping = .preserve,
                 vocab: [String], unknownToken: Int? = nil, endToken: Int? = nil,
-                categories: [String] = [], training: [String: JSONValue] = [:]) throws(ModelMetadataError)
+                categories: [String] = [], training: [String: JSONValue] = [:],
+                forecast: ForecastSettings? = nil) throws(ModelMetadataError)
     {
         self.formatVersion = Self.currentFormatVersion
         self.task = task
@@ -151,6 +157,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         self.endToken = endToken
         self.categories = categories
         self.training = training
+        self.forecast = forecast
         try validate()
     }
 
@@ -171,7 +178,8 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
             throw .invalidValue(key: "normalization", reason: "is \(String(reflecting: normalization)); "
                 + "this charrnn supports only \"NFC\": upgrade charrnn")
         }
-        if vocab.isEmpty { throw .invalidValue(key: "vocab", reason: "is empty; a model needs at least one token") }
+        try validateForecast()
+        if vocab.isEmpty && task != .forecaster { throw .invalidValue(key: "vocab", reason: "is empty; a model needs at least one token") }
         if vocab.count > Self.maxVocabulary {
             throw .invalidValue(key: "vocab", reason: "has \(vocab.count) entries; at most \(Self.maxVocabulary) are allowed")
         }
@@ -222,9 +230,10 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         }
         let h = hiddenSize
         guard let gh = product(cell.gateCount, h),
-              let input = task == .conditionalGenerator ? sum(vocab.count, categories.count) : vocab.count
+              var input = task == .conditionalGenerator ? sum(vocab.count, categories.count) : vocab.count
         else { return nil }
-        let output = task == .classifier ? categories.count : vocab.count
+        var output = task == .classifier ? categories.count : vocab.count
+        if task == .forecaster, let forecast { (input, output) = (ForecastSettings.inputWidth, forecast.horizon) }
         // Each layer: weight_ih [G·H, In (layer 0) or H], weight_hh [G·H, H], two biases [G·H],
         // that is G·H · (columns + H + 2); then decoder.weight [Out, H] and decoder.bias [Out].
         guard numLayers >= 1, let first = sum(input, h).flatMap({ sum($0, 2) }).flatMap({ product(gh, $0) }),
@@ -322,6 +331,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         case formatVersion = "format_version", task, cell, hiddenSize = "hidden_size", numLayers = "num_layers"
         case unit, normalization, caseMapping = "case", vocab, unknownToken = "unknown_token"
         case endToken = "end_token", categories, training
+        case forecast
     }
 
     /// Decodes and checks; errors are `ModelMetadataError`s naming the key.
@@ -361,11 +371,12 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         unit = try choice(.unit, default: .grapheme)
         normalization = try value(.normalization, "a string") ?? "NFC"
         caseMapping = try choice(.caseMapping, default: .preserve)
-        vocab = try required(.vocab, "an array of strings")
+        vocab = task == .forecaster ? try value(.vocab, "an array of strings") ?? [] : try required(.vocab, "an array of strings")
         unknownToken = try value(.unknownToken, "an integer id or null")
         endToken = try value(.endToken, "an integer id or null")
         categories = try value(.categories, "an array of strings") ?? []
         training = try value(.training, "an object") ?? [:]
+        forecast = try value(.forecast, "an object")
         try validate()
     }
 
@@ -385,6 +396,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         try container.encode(endToken, forKey: .endToken)
         try container.encode(categories, forKey: .categories)
         try container.encode(training, forKey: .training)
+        try container.encodeIfPresent(forecast, forKey: .forecast)
     }
 }
 

@@ -20,13 +20,19 @@ public struct NetworkShape: Codable, Equatable, Sendable {
     public var outputSize: Int
     /// The recurrent cell of every layer.
     public var cell: CellKind
+    /// Whether layer 0 reads real-valued inputs x_t ∈ ℝ^In (a product with W_ih, as a
+    /// forecaster's series values) instead of one-hot positions (a gather of rows of W_ih).
+    public var denseInput: Bool
 
-    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, outputSize: Int, cell: CellKind = .rnnTanh) {
+    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, outputSize: Int, cell: CellKind = .rnnTanh,
+                denseInput: Bool = false)
+    {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.layers = layers
         self.outputSize = outputSize
         self.cell = cell
+        self.denseInput = denseInput
     }
 
     /// Rows of each layer's weights and biases: G·H, the gates stacked in PyTorch's order.

@@ -46,6 +46,9 @@ public final class Workspace {
     var droppedLastForward = false
     /// Threads for the decoder product of `step` (see `prepareForInference`).
     var inferenceThreads = 1
+    /// With `shape.denseInput`, layer 0's real-valued inputs x_1 … x_T for the B streams
+    /// (T·B × In, time-major), filled by the caller before a forward pass; empty otherwise.
+    let denseInputs: FloatBuffer
 
     public init(shape: NetworkShape, batch: Int, steps: Int) {
         self.shape = shape
@@ -72,5 +75,6 @@ public final class Workspace {
         packedInputBack = layers.map { $0 == 0 ? nil : PackedMatrix(rows: gh, columns: h) }
         packedDecoder = PackedMatrix(rows: h, columns: shape.outputSize)
         packedDecoderBack = PackedMatrix(rows: shape.outputSize, columns: h)
+        denseInputs = FloatBuffer(count: shape.denseInput ? rows * shape.inputSize : 0)
     }
 }

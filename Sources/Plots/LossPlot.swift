@@ -188,7 +188,7 @@ private let trainColour = "#1f77b4"
 private let validationColour = "#ff7f0e"
 
 /// Where the plotting area sits on the canvas (SVG user units, y growing downwards).
-private struct PlotFrame {
+struct PlotFrame {
     let canvasWidth = 800.0, canvasHeight = 480.0
     let left = 72.0, right = 764.0, top = 44.0, bottom = 420.0
     var width: Double { right - left }
@@ -198,7 +198,7 @@ private struct PlotFrame {
 // MARK: - Nice axis ranges and ticks
 
 /// An axis range widened to whole multiples of a tick spacing of 1, 2 or 5 × 10^k.
-private struct NiceAxis {
+struct NiceAxis {
     let lower: Double
     let upper: Double
     let spacing: Double
@@ -265,12 +265,12 @@ private func plottable(_ points: [LossPoint]) -> [LossPoint] {
 }
 
 /// A coordinate with one decimal, which is finer than any screen needs.
-private func n(_ value: Double) -> String {
+func n(_ value: Double) -> String {
     value.isFinite ? String(format: "%.1f", value) : "0"
 }
 
 /// `value` with a fixed number of decimals and never a minus sign on zero.
-private func decimalLabel(_ value: Double, decimals: Int) -> String {
+func decimalLabel(_ value: Double, decimals: Int) -> String {
     let text = String(format: "%.\(decimals)f", value)
     return text.allSatisfy({ "-0.".contains($0) }) ? String(text.dropFirst(text.hasPrefix("-") ? 1 : 0)) : text
 }

@@ -13,7 +13,9 @@ struct Eval: ParsableCommand {
             A letter the model never saw is an error, unless the model has an unknown token. \
             --held-out F scores only what `train --val-fraction F` held out of the same file (the \
             last F of it, from the first paragraph after the cut); with --data, what \
-            train-classifier or train-generator --val-fraction F --rng-seed S held out of the folder.
+            train-classifier or train-generator --val-fraction F --rng-seed S held out of the folder. \
+            With --csv, a forecaster's RMSE and MAE on the held-out tail of the column (the share \
+            train-forecaster held out), beside the last-value and one-season-ago baselines.
             """
     )
 
@@ -25,6 +27,18 @@ struct Eval: ParsableCommand {
 
     @Option(help: "A folder of <Category>.txt names to score: a name generator letter by letter (end token included), a classifier by accuracy and macro-F1.")
     var data: String?
+
+    @Option(help: "A CSV file to score a forecaster on: the held-out tail of its column, against the last-value and seasonal baselines.")
+    var csv: String?
+
+    @Option(help: "With --csv: the column (default: the one the forecaster was trained on).")
+    var column: String?
+
+    @Option(help: "With --csv: empty or non-numeric cells: none (an error naming the line) or previous.")
+    var fill: MissingValues = .none
+
+    @Option(help: "With --csv: also write an SVG of the history, the held-out truth and the predictions.")
+    var plot: String?
 
     @Option(name: .customLong("rng-seed"), help: "With --data: the --rng-seed of the held-out split to score (with --held-out).")
     var rngSeed: UInt64 = 0
@@ -46,7 +60,11 @@ struct Eval: ParsableCommand {
     var format: ReportFormat = .text
 
     func validate() throws {
-        if (text == nil) == (data == nil) { throw CharRNNError("give --text FILE or --data DIR") }
+        if [text, data, csv].compactMap({ $0 }).count != 1 { throw CharRNNError("give --text FILE, --data DIR or --csv FILE") }
+        if csv != nil && (heldOut != nil || maxTokens != nil) {
+            throw CharRNNError("--csv scores the tail the forecaster held out in training (its held_out_fraction): drop --held-out and --max-tokens")
+        }
+        if csv == nil && (column != nil || plot != nil || fill != .none) { throw CharRNNError("--column, --fill and --plot go with --csv") }
         if deprecatedSeed != nil && rngSeed != 0 { throw CharRNNError("give --rng-seed only (--seed is its old name)") }
         if let heldOut, !(heldOut > 0 && heldOut < 1) { throw CharRNNError("--held-out must be in (0, 1)") }
         if let maxTokens, maxTokens < 2 { throw CharRNNError("--max-tokens must be at least 2") }
@@ -54,6 +72,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let file = try ModelFile(contentsOf: model)
+        if let csv { return try evaluateForecaster(file, csv: csv) }
         if let data { return try evaluateNames(file, folder: data) }
         guard let text else { return }
         guard file.metadata.task == .languageModel else {
@@ -167,6 +186,12 @@ struct Info: ParsableCommand {
             "parameters   \(grouped(file.network.parameterCount))",
         ]
         if !m.categories.isEmpty { lines.append("categories   \(m.categories.joined(separator: ", "))") }
+        if let f = m.forecast {  // a forecaster reads numbers: no one-hot input, no vocabulary
+            lines[3] = "input        1 (a real value per step)   output \(shape.outputSize)"
+            lines[4] = "forecast     column \(String(reflecting: f.column)), lookback \(f.lookback), horizon \(f.horizon), "
+                + "season \(f.season.map(String.init) ?? "none"), scaling mean \(f.scaleMean) std \(f.scaleStd), "
+                + "held out \(f.heldOutFraction)" + (f.predictsChange ? ", predicts the change from the last value" : "")
+        }
         if !m.training.isEmpty {
             lines.append("training")
             for (key, value) in m.training.sorted(by: { $0.key < $1.key }) {

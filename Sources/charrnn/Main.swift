@@ -17,7 +17,8 @@ struct CharRNNCommand: ParsableCommand {
             """,
         version: "0.2.0",
         subcommands: [Tokenize.self, Train.self, Generate.self, Eval.self, Info.self, TrainClassifier.self, Classify.self,
-                      TrainGenerator.self, VerseCheck.self, Encode.self, Serve.self]
+                      TrainGenerator.self, VerseCheck.self, Encode.self, Serve.self,
+                      TrainForecaster.self, Forecast.self]
     )
 
     /// Runs the command; every error is one line on standard error (see ``oneLineErrors``).

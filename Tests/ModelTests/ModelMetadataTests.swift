@@ -120,7 +120,7 @@ struct ModelMetadataTests {
                     .wrongType(key: "format_version", expected: "an integer")),
             invalid("task missing", "task", nil, .missingKey("task")),
             invalid("task unknown", "task", #""translator""#, .invalidValue(key: "task", reason:
-                #"is "translator"; expected one of "language-model", "classifier", "conditional-generator""#)),
+                #"is "translator"; expected one of "language-model", "classifier", "conditional-generator", "forecaster""#)),
             invalid("cell missing", "cell", nil, .missingKey("cell")),
             invalid("cell unknown", "cell", #""rnn""#,
                     .invalidValue(key: "cell", reason: #"is "rnn"; expected one of "rnn_tanh", "lstm", "gru""#)),
