@@ -83,10 +83,22 @@ public struct ModelFile: Sendable {
         let input = metadata.vocab.count + (metadata.task == .conditionalGenerator ? metadata.categories.count : 0)
         let output = metadata.task == .classifier ? metadata.categories.count : metadata.vocab.count
         var expected: [(String, [Int])] = []
-        for layer in 0..<metadata.numLayers {
+        for layer in 0..<metadata.numLayers where metadata.cell != .tutorial {
             expected = [("rnn.weight_ih_l\(layer)", [gh, layer == 0 ? input : h]), ("rnn.weight_hh_l\(layer)", [gh, h]),
                         ("rnn.bias_ih_l\(layer)", [gh]), ("rnn.bias_hh_l\(layer)", [gh])]
             if layer == metadata.numLayers - 1 { expected += [("decoder.weight", [output, h]), ("decoder.bias", [output])] }
+            for (name, dims) in expected {
+                let entry: TensorEntry
+                do { entry = try file.tensor(name) } catch { throw .file(error) }
+                guard entry.dtype == .f32 else { throw .file(.dtypeMismatch(file: path, name: name, dtype: entry.dtype)) }
+                guard entry.shape == dims else {
+                    throw .file(.shapeMismatch(file: path, name: name, expected: dims, actual: entry.shape))
+                }
+            }
+        }
+        if metadata.cell == .tutorial {
+            expected = [("i2h.weight", [h, input + h]), ("i2h.bias", [h]), ("i2o.weight", [output, input + h]),
+                        ("i2o.bias", [output])]
             for (name, dims) in expected {
                 let entry: TensorEntry
                 do { entry = try file.tensor(name) } catch { throw .file(error) }
