@@ -86,10 +86,15 @@ extension Workspace {
         let h = shape.hiddenSize, b = batch, t = steps, out = shape.outputSize
         precondition(inputs.count == b * t && lengths.count == b && categories.count == b, "batch of the wrong size")
         if shape.cell == .tutorial {  // TutorialCell.swift: the output of each sequence's last letter
-            return inputs.withUnsafeBufferPointer { i in lengths.withUnsafeBufferPointer { l in categories.withUnsafeBufferPointer { c in
-                tutorialClassifierLoss(network, inputs: i.baseAddress!, lengths: l.baseAddress!, categories: c.baseAddress!,
-                                       weights: weights, gradients: gradients, lossScale: lossScale)
-            } } }
+            return inputs.withUnsafeBufferPointer { inputs in
+                lengths.withUnsafeBufferPointer { lengths in
+                    categories.withUnsafeBufferPointer { categories in
+                        tutorialClassifierLoss(network, inputs: inputs.baseAddress!, lengths: lengths.baseAddress!,
+                                               categories: categories.baseAddress!, weights: weights, gradients: gradients,
+                                               lossScale: lossScale)
+                    }
+                }
+            }
         }
         let state = HiddenState(shape: shape, batch: b)
         let w = network.views(network.parameters)
