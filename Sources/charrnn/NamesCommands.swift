@@ -73,7 +73,9 @@ struct TrainClassifier: ParsableCommand {
         discussion: """
             Each name is read letter by letter (NFC grapheme clusters, lowercased by default so \
             that SCHMIDT and Schmidt are one name) from a zero state by a GRU unless --cell says \
-            otherwise; the decoder reads the final state. A stratified, seeded --val-fraction of \
+            otherwise; the decoder reads the final state (--cell tutorial: the output after the \
+            last letter, from it and the state before it, as the 2017 PyTorch tutorial's SimpleRNN; \
+            --recipe pytorch-tutorial replays that tutorial's training). A stratified, seeded --val-fraction of \
             each category's names is held out, spellings equal up to diacritics and case (Nguyễn, \
             Nguyen) together. After every epoch the held-out loss decides the best model, which \
             --out holds; a validation without improvement multiplies the learning rate by \
