@@ -54,6 +54,31 @@ struct TutorialCellCommandTests {
         #expect(training["batch_size"] as? Int == 1 && training["sampling"] as? String == "category-uniform")
     }
 
+    /// A recipe run stopped and resumed makes the same draws and updates as an unbroken one.
+    @Test func aResumedRecipeRunEndsWithTheSameWeights() throws {
+        let (keep, folder) = try ClassifierCommandTests.folder()
+        _ = keep
+        let straight = folder + "/../straight-\(UUID().uuidString).safetensors"
+        let stopped = folder + "/../stopped-\(UUID().uuidString).safetensors"
+        defer {
+            for path in [straight, stopped] {
+                try? FileManager.default.removeItem(atPath: path)
+                try? FileManager.default.removeItem(atPath: path + ".resume.safetensors")
+            }
+        }
+        let common = ["train-classifier", "--data", folder, "--recipe", "pytorch-tutorial", "--hidden", "8", "--eval-every", "40"]
+        let one = try charrnn(common + ["--out", straight, "--steps", "200"])
+        #expect(one.status == 0, "\(one.stderr)")
+        let first = try charrnn(common + ["--out", stopped, "--steps", "120"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try charrnn(["train-classifier", "--data", folder, "--out", stopped, "--steps", "200", "--resume"])
+        #expect(second.status == 0 && second.stderr.contains("at step 120"), "\(second.stderr)")
+        let a = try TrainWorkflowTests.tensors(straight + ".resume.safetensors")
+        let b = try TrainWorkflowTests.tensors(stopped + ".resume.safetensors")
+        #expect(!a.isEmpty && a.keys.sorted() == b.keys.sorted())
+        for (name, values) in a { #expect(values == b[name], "\(name) differs after resuming") }
+    }
+
     @Test func generatorAndLanguageModelGenerate() throws {
         let (keep, folder) = try ClassifierCommandTests.folder()
         _ = keep
