@@ -35,6 +35,9 @@ public struct MemoryNeed: Sendable {
     /// Parameters of a network of `shape` (nil on overflow).
     static func parameters(_ shape: NetworkShape) -> Int? {
         let g = shape.cell.gateCount, h = shape.hiddenSize
+        if shape.cell == .tutorial {  // i2h and i2o over [x, h]: (H + Out)(In + H + 1)
+            return h.adding(shape.outputSize).flatMap { rows in shape.inputSize.adding(h)?.adding(1).flatMap { rows.times($0) } }
+        }
         var total = 0
         for layer in 0..<shape.layers {
             let input = layer == 0 ? shape.inputSize : h

@@ -49,6 +49,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var plateauFactor: Float = 0.5
     /// Classifiers: how the loss makes up for categories of different sizes.
     public var balance: ClassBalance = .none
+    /// SGD's momentum (nil: 0.9; the PyTorch tutorial's plain SGD is 0).
+    public var momentum: Float? = nil
+    /// Names: how each mini-batch's examples are drawn (nil: shuffled epochs).
+    public var sampling: ExampleSampling? = nil
 
     // MARK: When to stop
     /// Updates in all, counting those before a resume (nil: no limit).
@@ -112,6 +116,32 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         return c
     }
 
+    /// The 2017 PyTorch char-RNN classification tutorial's recipe (`--recipe pytorch-tutorial`):
+    /// its `SimpleRNN` (the tutorial cell) of 128 units, one name per update drawn as the
+    /// tutorial draws them (a category uniformly, then one of its names), plain SGD at 0.005
+    /// without clipping, 100,000 updates, letter case kept. charrnn's own parts stay: 10% of
+    /// each category held out, a validation every 5,000 updates (the tutorial's `print_every`)
+    /// that keeps the best model, but no plateau decay and no early stop.
+    public static var pytorchTutorial: TrainingConfiguration {
+        var c = namesClassifier
+        c.cell = .tutorial
+        c.hiddenSize = 128  // n_hidden
+        c.caseMapping = .preserve  // all_letters has both cases
+        c.batchSize = 1  // one name per train() call
+        c.optimizer = .sgd
+        c.momentum = 0  // p.data.add_(p.grad.data, alpha=-learning_rate)
+        c.learningRate = 0.005
+        c.clipping = .none
+        c.sampling = .categoryUniform  // randomTrainingExample
+        c.balance = .none
+        c.steps = 100_000  // n_iters
+        c.epochs = nil
+        c.plateauFactor = 1
+        c.patience = 0
+        c.validateEvery = 5_000  // print_every
+        return c
+    }
+
     /// The thread count to use: `threads`, or every core.
     public var resolvedThreads: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
 
@@ -122,6 +152,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         s.batchSize = batchSize
         s.sequenceLength = sequenceLength
         s.optimizer = OptimizerSettings(kind: optimizer, learningRate: learningRate)
+        if let momentum { s.optimizer.momentum = momentum }
+        if let sampling { s.sampling = sampling }
         s.clipping = clipping
         s.schedule = stepDecay
         s.threads = resolvedThreads
@@ -188,6 +220,13 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         if !(minimumImprovement >= 0 && minimumImprovement < 1) { throw CharRNNError(option: "min-improvement", "must be in [0, 1)") }
         if !(validationFraction >= 0 && validationFraction < 1) { throw CharRNNError(option: "val-fraction", "must be in [0, 1)") }
         if !(dropout >= 0 && dropout < 1) { throw CharRNNError(option: "dropout", "must be in [0, 1)") }
+        if let momentum, !(momentum >= 0 && momentum < 1) { throw CharRNNError(option: "momentum", "must be in [0, 1)") }
+        if cell == .tutorial && layers != 1 {
+            throw CharRNNError("--cell tutorial has one layer, as the PyTorch tutorial's SimpleRNN: drop --layers \(layers)")
+        }
+        if cell == .tutorial && dropout > 0 {
+            throw CharRNNError("--cell tutorial has one layer, so no dropout between layers: drop --dropout")
+        }
         if let maxTime, !(maxTime > 0 && maxTime.isFinite) { throw CharRNNError(option: "max-time", "must be a positive number of seconds") }
         switch clipping {
         case .none: break
@@ -214,6 +253,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         }
         if plateauFactor != 1 { record["lr_plateau"] = .number(Double("\(plateauFactor)") ?? 0) }
         if dropout > 0 { record["dropout"] = .number(Double("\(dropout)") ?? 0) }  // 0.1, not 0.10000000149
+        if let momentum, optimizer == .sgd { record["momentum"] = .number(Double("\(momentum)") ?? 0) }
+        if let sampling { record["sampling"] = .string(sampling.rawValue) }
         return record
     }
 }

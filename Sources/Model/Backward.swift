@@ -9,6 +9,10 @@ extension Workspace {
     func backward(_ network: RecurrentNetwork, inputs: UnsafePointer<Int32>, planes: Int, gradients: FloatBuffer,
                   lengths: UnsafePointer<Int32>? = nil)
     {
+        if shape.cell == .tutorial {  // TutorialCell.swift
+            tutorialBackward(network, inputs: inputs, planes: planes, gradients: gradients, lengths: lengths)
+            return
+        }
         let h = shape.hiddenSize, b = batch, t = steps, rows = b * t, out = shape.outputSize
         let w = network.views(network.parameters)
         let g = network.views(gradients)
@@ -67,6 +71,8 @@ extension Workspace {
                                       gates: gates[layer].pointer + r * gh, previousCell: c + (step - 1) * b * h,
                                       cellTanh: cellTanh[layer].pointer + r * h, gateGradient: dPre + r * gh,
                                       batch: b, hiddenSize: h)
+                case .tutorial:
+                    preconditionFailure("the tutorial cell runs in TutorialCell.swift")
                 case .gru:
                     GRUCell.backward(hiddenGradient: dh, gates: gates[layer].pointer + r * gh,
                                      hiddenGates: hiddenGates[layer].pointer + r * gh, previous: hs + (step - 1) * b * h,

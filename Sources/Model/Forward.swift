@@ -16,6 +16,10 @@ extension Workspace {
     func forward(_ network: RecurrentNetwork, inputs: UnsafePointer<Int32>, planes: Int, state: HiddenState,
                  repack: Bool = true)
     {
+        if shape.cell == .tutorial {  // TutorialCell.swift
+            tutorialForward(network, inputs: inputs, planes: planes, state: state, lengths: nil)
+            return
+        }
         forwardLayers(network, inputs: inputs, planes: planes, state: state, lengths: nil, repack: repack)
         decodeAllSteps(network, repack: repack)
     }
@@ -72,6 +76,8 @@ extension Workspace {
                     LSTMCell.forward(gates: stepGates, previousCell: c + (step - 1) * b * h, cell: c + step * b * h,
                                      cellTanh: cellTanh[layer].pointer + (step - 1) * b * h, hidden: current,
                                      batch: b, hiddenSize: h)
+                case .tutorial:
+                    preconditionFailure("the tutorial cell runs in TutorialCell.swift")
                 case .gru:
                     let hh = hiddenGates[layer].pointer + (step - 1) * b * gh
                     matrixProduct(m: b, previous, lda: h, .none, packedHidden[layer], hh, ldc: gh, accumulate: false)
@@ -140,6 +146,7 @@ extension Workspace {
 
     /// Packs the weights the forward pass reads, for `forward(repack: false)`.
     func packWeights(_ network: RecurrentNetwork) {
+        if shape.cell == .tutorial { return }  // reads its weights as stored
         let h = shape.hiddenSize
         let w = network.views(network.parameters)
         for layer in 0..<shape.layers {

@@ -13,7 +13,9 @@ extension Workspace {
     public func step(_ network: RecurrentNetwork, tokens: [Int32], planes: Int = 1, state: HiddenState) {
         precondition(steps == 1 && tokens.count == planes * batch, "step needs a workspace with T = 1")
         tokens.withUnsafeBufferPointer { tokens in
-            if batch < Self.rowProductBatchLimit {
+            if shape.cell == .tutorial {  // TutorialCell.swift
+                tutorialForward(network, inputs: tokens.baseAddress!, planes: planes, state: state, lengths: nil)
+            } else if batch < Self.rowProductBatchLimit {
                 stepByRowProducts(network, inputs: tokens.baseAddress!, planes: planes, state: state)
             } else {
                 forward(network, inputs: tokens.baseAddress!, planes: planes, state: state, repack: false)
@@ -73,6 +75,8 @@ extension Workspace {
                 LSTMCell.forward(gates: pre, previousCell: state.c[layer].pointer, cell: c,
                                  cellTanh: cellTanh[layer].pointer, hidden: current, batch: b, hiddenSize: h)
                 state.c[layer].pointer.update(from: c, count: b * h)
+            case .tutorial:
+                preconditionFailure("the tutorial cell runs in TutorialCell.swift")
             case .gru:
                 let hh = hiddenGates[layer].pointer
                 for s in 0..<b { (hh + s * gh).update(from: w.hiddenBiases[layer], count: gh) }

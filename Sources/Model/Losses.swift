@@ -30,9 +30,13 @@ extension Workspace {
         precondition(lengths.map { $0.count == batch } ?? true, "one length per stream")
         return inputs.withUnsafeBufferPointer { inputs in
             withOptionalPointer(lengths) { lengths in
-                forwardLayers(network, inputs: inputs.baseAddress!, planes: planes, state: state, lengths: lengths,
-                              dropout: dropout)
-                decodeAllSteps(network)
+                if shape.cell == .tutorial {  // TutorialCell.swift: layer and outputs together
+                    tutorialForward(network, inputs: inputs.baseAddress!, planes: planes, state: state, lengths: lengths)
+                } else {
+                    forwardLayers(network, inputs: inputs.baseAddress!, planes: planes, state: state, lengths: lengths,
+                                  dropout: dropout)
+                    decodeAllSteps(network)
+                }
                 let gradient = gradients == nil ? nil : logits.pointer
                 var loss = 0.0
                 targets.withUnsafeBufferPointer { targets in
@@ -81,6 +85,17 @@ extension Workspace {
     ) -> Double {
         let h = shape.hiddenSize, b = batch, t = steps, out = shape.outputSize
         precondition(inputs.count == b * t && lengths.count == b && categories.count == b, "batch of the wrong size")
+        if shape.cell == .tutorial {  // TutorialCell.swift: the output of each sequence's last letter
+            return inputs.withUnsafeBufferPointer { inputs in
+                lengths.withUnsafeBufferPointer { lengths in
+                    categories.withUnsafeBufferPointer { categories in
+                        tutorialClassifierLoss(network, inputs: inputs.baseAddress!, lengths: lengths.baseAddress!,
+                                               categories: categories.baseAddress!, weights: weights, gradients: gradients,
+                                               lossScale: lossScale)
+                    }
+                }
+            }
+        }
         let state = HiddenState(shape: shape, batch: b)
         let w = network.views(network.parameters)
         let last = hiddenStates[shape.layers - 1].pointer + t * b * h  // h_T of the top layer, B × H

@@ -84,10 +84,22 @@ public struct ModelFile: Sendable {
         let shapeOfMetadata = Self.shape(of: metadata)  // a forecaster's widths are not the vocabulary's
         let input = shapeOfMetadata.inputSize, output = shapeOfMetadata.outputSize
         var expected: [(String, [Int])] = []
-        for layer in 0..<metadata.numLayers {
+        for layer in 0..<metadata.numLayers where metadata.cell != .tutorial {
             expected = [("rnn.weight_ih_l\(layer)", [gh, layer == 0 ? input : h]), ("rnn.weight_hh_l\(layer)", [gh, h]),
                         ("rnn.bias_ih_l\(layer)", [gh]), ("rnn.bias_hh_l\(layer)", [gh])]
             if layer == metadata.numLayers - 1 { expected += [("decoder.weight", [output, h]), ("decoder.bias", [output])] }
+            for (name, dims) in expected {
+                let entry: TensorEntry
+                do { entry = try file.tensor(name) } catch { throw .file(error) }
+                guard entry.dtype == .f32 else { throw .file(.dtypeMismatch(file: path, name: name, dtype: entry.dtype)) }
+                guard entry.shape == dims else {
+                    throw .file(.shapeMismatch(file: path, name: name, expected: dims, actual: entry.shape))
+                }
+            }
+        }
+        if metadata.cell == .tutorial {
+            expected = [("i2h.weight", [h, input + h]), ("i2h.bias", [h]), ("i2o.weight", [output, input + h]),
+                        ("i2o.bias", [output])]
             for (name, dims) in expected {
                 let entry: TensorEntry
                 do { entry = try file.tensor(name) } catch { throw .file(error) }

@@ -31,6 +31,10 @@ public enum CellKind: String, Codable, CaseIterable, Sendable {
     case rnnTanh = "rnn_tanh"
     case lstm
     case gru
+    /// The 2017 PyTorch char-RNN tutorial's `SimpleRNN` (one layer): two `nn.Linear` over
+    /// [x_t, h_{t−1}], a linear hidden update and an output from the previous state
+    /// (TutorialCell.swift).
+    case tutorial
 
     /// Gates per layer (G): each weight and bias has G·H rows, in PyTorch's gate order.
     public var gateCount: Int {
@@ -38,8 +42,13 @@ public enum CellKind: String, Codable, CaseIterable, Sendable {
         case .rnnTanh: 1
         case .lstm: 4
         case .gru: 3
+        case .tutorial: 1
         }
     }
+
+    /// The cells of PyTorch's recurrent modules (`nn.RNN`, `nn.LSTM`, `nn.GRU`): tensors `rnn.*`
+    /// and `decoder.*`, any number of layers, dropout between them. The tutorial cell is not one.
+    public static let stackable: [CellKind] = [.rnnTanh, .lstm, .gru]
 }
 
 
@@ -174,6 +183,9 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         if formatVersion < 1 { throw .invalidValue(key: "format_version", reason: "is \(formatVersion); it must be 1") }
         try Self.checkRange(hiddenSize, key: "hidden_size", limit: Self.maxHiddenSize)
         try Self.checkRange(numLayers, key: "num_layers", limit: Self.maxLayers)
+        if cell == .tutorial && numLayers != 1 {
+            throw .invalidValue(key: "num_layers", reason: "is \(numLayers); a \"tutorial\" cell has exactly one layer")
+        }
         if normalization != "NFC" {
             throw .invalidValue(key: "normalization", reason: "is \(String(reflecting: normalization)); "
                 + "this charrnn supports only \"NFC\": upgrade charrnn")
@@ -234,6 +246,9 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         else { return nil }
         var output = task == .classifier ? categories.count : vocab.count
         if task == .forecaster, let forecast { (input, output) = (ForecastSettings.inputWidth, forecast.horizon) }
+        if cell == .tutorial {  // i2h [H, In + H] + [H], i2o [Out, In + H] + [Out]: (H + Out)(In + H + 1)
+            return sum(h, output).flatMap { rows in sum(input, h).flatMap { sum($0, 1) }.flatMap { product(rows, $0) } }
+        }
         // Each layer: weight_ih [G·H, In (layer 0) or H], weight_hh [G·H, H], two biases [G·H],
         // that is G·H · (columns + H + 2); then decoder.weight [Out, H] and decoder.bias [Out].
         guard numLayers >= 1, let first = sum(input, h).flatMap({ sum($0, 2) }).flatMap({ product(gh, $0) }),

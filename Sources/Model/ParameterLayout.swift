@@ -72,6 +72,15 @@ public struct ParameterLayout: Equatable, Sendable {
             offset += dims.reduce(1, *)
         }
         let h = shape.hiddenSize, gh = shape.gateWidth
+        if shape.cell == .tutorial {  // two nn.Linear over [x, h], kept transposed: [In + H, H] and [In + H, Out]
+            add("i2h.weight", [h, shape.inputSize + h], transposed: true)
+            add("i2h.bias", [h])
+            add("i2o.weight", [shape.outputSize, shape.inputSize + h], transposed: true)
+            add("i2o.bias", [shape.outputSize])
+            self.entries = entries
+            self.count = offset
+            return
+        }
         for layer in 0..<shape.layers {
             let input = layer == 0 ? shape.inputSize : h
             add("rnn.weight_ih_l\(layer)", [gh, input], transposed: layer == 0)

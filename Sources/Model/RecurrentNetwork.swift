@@ -14,13 +14,14 @@ public final class RecurrentNetwork: @unchecked Sendable {
     public let parameters: FloatBuffer
 
     /// A network with PyTorch's default initialisation: every weight and bias uniform in
-    /// ±1/√H (`nn.RNN`, `nn.LSTM`, `nn.GRU`, and `nn.Linear` with fan-in H), drawn from `rng`
-    /// in layout order.
+    /// ±1/√H (`nn.RNN`, `nn.LSTM`, `nn.GRU`, and `nn.Linear` with fan-in H), or ±1/√(In + H)
+    /// for the tutorial cell (its two `nn.Linear` read [x, h]), drawn from `rng` in layout order.
     public init(shape: NetworkShape, rng: inout SeededGenerator) {
         self.shape = shape
         layout = ParameterLayout(shape)
         parameters = FloatBuffer(count: layout.count)
-        let bound = 1 / Float(shape.hiddenSize).squareRoot()
+        let fanIn = shape.cell == .tutorial ? shape.inputSize + shape.hiddenSize : shape.hiddenSize  // nn.Linear's
+        let bound = 1 / Float(fanIn).squareRoot()
         for i in 0..<layout.count { parameters[i] = rng.uniform(-bound, bound) }
     }
 

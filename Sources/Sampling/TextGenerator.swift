@@ -105,7 +105,8 @@ public final class TextGenerator {
         for id in excluded { free.remove(id) }
         var output = [[Int]](repeating: [], count: samples)
         var finished = [Bool](repeating: false, count: samples)
-        let bias = network.layout.entry("decoder.bias")!.read(from: network.parameters)
+        // The logits of h = 0 (the tutorial cell: of h = 0 and x = 0, i2o's bias).
+        let bias = (network.layout.entry("decoder.bias") ?? network.layout.entry("i2o.bias"))!.read(from: network.parameters)
         logProbabilities = [Double](repeating: 0, count: samples)
         weakestMaskProbability = [Double](repeating: 1, count: samples)
         for step in 0..<length {

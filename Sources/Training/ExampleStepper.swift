@@ -19,8 +19,10 @@ final class ExampleStepper {
     /// Each thread's workspaces, one per batch shape (names per batch × longest name), reused
     /// from batch to batch.
     let workspaces: [WorkspaceCache]
+    /// Category-uniform sampling: the examples of each category.
+    private let pools: CategoryPools?
 
-    init(network: RecurrentNetwork, examples: Int, settings: TrainingSettings) {
+    init(network: RecurrentNetwork, examples: Int, settings: TrainingSettings, categories: [Int32] = []) {
         self.network = network
         self.settings = settings
         optimizer = Optimizer(settings.optimizer, count: network.parameterCount)
@@ -29,6 +31,8 @@ final class ExampleStepper {
         order.shuffle(using: &rng)
         gradients = (0..<max(1, settings.threads)).map { _ in FloatBuffer(count: network.parameterCount) }
         workspaces = (0..<max(1, settings.threads)).map { _ in WorkspaceCache(shape: network.shape) }
+        precondition(settings.sampling == .shuffled || categories.count == examples, "one category per example")
+        pools = settings.sampling == .categoryUniform && examples > 0 ? CategoryPools(categories: categories) : nil
     }
 
     var stepsPerEpoch: Int { (order.count + settings.batchSize - 1) / settings.batchSize }
@@ -44,8 +48,18 @@ final class ExampleStepper {
         }
     }
 
-    /// The next mini-batch of example indices; a new epoch reshuffles.
+    /// The next mini-batch of example indices; a new epoch reshuffles. Category-uniform
+    /// sampling draws them instead (`order` then stays as it is).
     func nextBatch() -> [Int] {
+        if let pools {
+            if position >= order.count {
+                position = 0
+                epoch += 1
+            }
+            let count = min(settings.batchSize, order.count - position)
+            position += count
+            return (0..<count).map { _ in pools.draw(using: &rng) }
+        }
         if position >= order.count {
             order.shuffle(using: &rng)
             position = 0
@@ -130,7 +144,8 @@ public class ExampleTrainer {
         self.heldOut = heldOut ?? data.subset([])
         self.settings = settings
         examples = data.examples
-        stepper = ExampleStepper(network: network, examples: examples.count, settings: settings)
+        stepper = ExampleStepper(network: network, examples: examples.count, settings: settings,
+                                 categories: examples.map(\.category))
         scoring = WorkspaceCache(shape: network.shape)
     }
 

@@ -22,6 +22,8 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var seed: UInt64 = 0
     /// Dropout between stacked layers (PyTorch's `dropout`): 0 for none.
     public var dropout: Float = 0
+    /// Names trainers: how each mini-batch's examples are drawn.
+    public var sampling = ExampleSampling.shuffled
 
     public init() {}
 
@@ -34,7 +36,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case batchSize, sequenceLength, optimizer, clipping, schedule, threads, seed, dropout
+        case batchSize, sequenceLength, optimizer, clipping, schedule, threads, seed, dropout, sampling
     }
 
     /// Reads settings stored before `dropout` existed as settings without dropout.
@@ -48,6 +50,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         threads = try c.decode(Int.self, forKey: .threads)
         seed = try c.decode(UInt64.self, forKey: .seed)
         dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
+        sampling = try c.decodeIfPresent(ExampleSampling.self, forKey: .sampling) ?? .shuffled
     }
 }
 

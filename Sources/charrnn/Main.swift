@@ -68,7 +68,7 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// The recurrent cell, as the command line names it.
 enum CellOption: String, ExpressibleByArgument, CaseIterable {
-    case rnn, lstm, gru
+    case rnn, lstm, gru, tutorial
 
     /// The model file's name for it.
     var kind: CellKind {
@@ -76,6 +76,7 @@ enum CellOption: String, ExpressibleByArgument, CaseIterable {
         case .rnn: .rnnTanh
         case .lstm: .lstm
         case .gru: .gru
+        case .tutorial: .tutorial
         }
     }
 

@@ -7,6 +7,7 @@ import Foundation
 /// Trains a names model with the shared options and prints its progress; what the two training
 /// commands share.
 private func trainNames(task: ModelTask, data: String, options: TrainingOptions, extraOutputs: [OutputFile] = [],
+                        base: TrainingConfiguration? = nil,
                         configure: (inout TrainingConfiguration) -> Void) throws -> (NamesTrainer, TrainingSummary)
 {
     let trainer: NamesTrainer
@@ -22,7 +23,7 @@ private func trainNames(task: ModelTask, data: String, options: TrainingOptions,
         trainer = try NamesTrainer(resuming: resumePath, folder: data, configuration: c)
         printNote("resuming from \(resumePath) at step \(trainer.resumedFrom ?? 0)")
     } else {
-        var c = task == .classifier ? TrainingConfiguration.namesClassifier : .namesGenerator
+        var c = base ?? (task == .classifier ? TrainingConfiguration.namesClassifier : .namesGenerator)
         options.apply(to: &c)
         configure(&c)
         try c.validate()
@@ -72,7 +73,9 @@ struct TrainClassifier: ParsableCommand {
         discussion: """
             Each name is read letter by letter (NFC grapheme clusters, lowercased by default so \
             that SCHMIDT and Schmidt are one name) from a zero state by a GRU unless --cell says \
-            otherwise; the decoder reads the final state. A stratified, seeded --val-fraction of \
+            otherwise; the decoder reads the final state (--cell tutorial: the output after the \
+            last letter, from it and the state before it, as the 2017 PyTorch tutorial's SimpleRNN; \
+            --recipe pytorch-tutorial replays that tutorial's training). A stratified, seeded --val-fraction of \
             each category's names is held out, spellings equal up to diacritics and case (Nguyễn, \
             Nguyen) together. After every epoch the held-out loss decides the best model, which \
             --out holds; a validation without improvement multiplies the learning rate by \
@@ -104,14 +107,26 @@ struct TrainClassifier: ParsableCommand {
             help: "Write the training and held-out names (normalized, with their categories) to this JSON file.")
     var saveSplit: String?
 
+    @Option(help: """
+        A preset the other flags given override: pytorch-tutorial (the 2017 PyTorch tutorial: --cell tutorial, --hidden 128, \
+        one name per step drawn category-uniformly, plain SGD --lr 0.005, no clipping, --steps 100000).
+        """)
+    var recipe: Recipe?
+
     @Option(name: .customLong("lr-decay"), help: .hidden)
     var deprecatedDecay: Float?
+
+    func validate() throws {
+        if recipe != nil && options.resume {
+            throw CharRNNError("--recipe sets up a new run; --resume continues with the stored settings: drop --recipe")
+        }
+    }
 
     func run() throws {
         let started = Date()
         let outputs = [plot.map { OutputFile($0, option: "--plot") }, saveSplit.map { OutputFile($0, option: "--save-split") }]
         let (trainer, summary) = try trainNames(task: .classifier, data: data, options: options,
-                                                extraOutputs: outputs.compactMap { $0 }) { c in
+                                                extraOutputs: outputs.compactMap { $0 }, base: recipe?.configuration) { c in
             if let balance { c.balance = balance }
             if let caseMapping { c.caseMapping = caseMapping }
             if let deprecatedDecay {
@@ -165,6 +180,17 @@ struct TrainClassifier: ParsableCommand {
             printOut(text + "\n" + confusionMatrixText(categories: folder.categories, confusion: report.confusion))
         }
         printNote("wrote \(options.out)")
+    }
+}
+
+/// A preset of `train-classifier`, as the command line names it.
+enum Recipe: String, ExpressibleByArgument, CaseIterable {
+    case pytorchTutorial = "pytorch-tutorial"
+
+    var configuration: TrainingConfiguration {
+        switch self {
+        case .pytorchTutorial: .pytorchTutorial
+        }
     }
 }
 

@@ -16,7 +16,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Where to write the best model (a .safetensors file).")
     var out: String
 
-    @Option(help: "The recurrent cell: rnn (Elman, tanh), lstm or gru (default: gru for train-classifier, rnn otherwise).")
+    @Option(help: "The recurrent cell: rnn (Elman, tanh), lstm, gru, or tutorial (the 2017 PyTorch tutorial's SimpleRNN, one layer) (default: gru for train-classifier, rnn otherwise).")
     var cell: CellOption?
 
     @Option(help: "Hidden units per layer (default: \(text.hiddenSize); \(names.hiddenSize) for names).")

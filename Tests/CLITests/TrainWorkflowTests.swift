@@ -21,7 +21,8 @@ struct TrainWorkflowTests {
 
     /// The Elman cell; a 2-layer LSTM with dropout (its carried state has c as well as h, and
     /// its masks come from the seed and step); a GRU.
-    static let cells: [[String]] = [[], ["--cell", "lstm", "--layers", "2", "--dropout", "0.3"], ["--cell", "gru"]]
+    static let cells: [[String]] = [[], ["--cell", "lstm", "--layers", "2", "--dropout", "0.3"], ["--cell", "gru"],
+                                     ["--cell", "tutorial"]]
 
     @Test(arguments: cells)
     func resumedRunEndsWithTheSameWeights(cell: [String]) throws {

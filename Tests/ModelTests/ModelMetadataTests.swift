@@ -123,7 +123,7 @@ struct ModelMetadataTests {
                 #"is "translator"; expected one of "language-model", "classifier", "conditional-generator", "forecaster""#)),
             invalid("cell missing", "cell", nil, .missingKey("cell")),
             invalid("cell unknown", "cell", #""rnn""#,
-                    .invalidValue(key: "cell", reason: #"is "rnn"; expected one of "rnn_tanh", "lstm", "gru""#)),
+                    .invalidValue(key: "cell", reason: #"is "rnn"; expected one of "rnn_tanh", "lstm", "gru", "tutorial""#)),
             invalid("cell a number", "cell", "1", .wrongType(key: "cell", expected: "a string")),
             invalid("hidden_size missing", "hidden_size", nil, .missingKey("hidden_size")),
             invalid("hidden_size 0", "hidden_size", "0",

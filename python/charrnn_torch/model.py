@@ -19,6 +19,8 @@ CELLS = {"rnn_tanh": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
 # The command line's names (`--cell rnn`) for the format's.
 CELL_OPTIONS = {"rnn": "rnn_tanh", "lstm": "lstm", "gru": "gru"}
 TASKS = ("language-model", "classifier", "conditional-generator")
+# The 2017 PyTorch tutorial's SimpleRNN (tutorial.py): its own module, not a `CharRNN`.
+TUTORIAL = "tutorial"
 FORMAT_VERSION = 1
 MAX_HIDDEN_SIZE = 65_536
 MAX_LAYERS = 64
@@ -79,8 +81,10 @@ def check_metadata(meta, where):
             raise CharRNNError(f"{where}: \"{key}\" is missing or not a{'n integer' if kind is int else ' ' + kind.__name__}")
     if meta["task"] not in TASKS:
         raise CharRNNError(f"{where}: task {meta['task']!r} is not one of {', '.join(TASKS)}")
-    if meta["cell"] not in CELLS:
-        raise CharRNNError(f"{where}: cell {meta['cell']!r} is not one of {', '.join(CELLS)}")
+    if meta["cell"] not in CELLS and meta["cell"] != TUTORIAL:
+        raise CharRNNError(f"{where}: cell {meta['cell']!r} is not one of {', '.join(CELLS)}, {TUTORIAL}")
+    if meta["cell"] == TUTORIAL and meta["num_layers"] != 1:
+        raise CharRNNError(f"{where}: a tutorial cell has one layer, not {meta['num_layers']}")
     if not 1 <= meta["hidden_size"] <= MAX_HIDDEN_SIZE:
         raise CharRNNError(f"{where}: hidden_size {meta['hidden_size']} is outside 1 … {MAX_HIDDEN_SIZE}")
     if not 1 <= meta["num_layers"] <= MAX_LAYERS:
@@ -134,17 +138,22 @@ def _refuse_repeated_keys(pairs):
 
 
 def load(path, device="cpu"):
-    """A charrnn model file as a `CharRNN` module (in eval mode) and its metadata (a dict).
+    """A charrnn model file as a `CharRNN` module (in eval mode) and its metadata (a dict); a
+    tutorial-cell model as a `SimpleRNN` (tutorial.py).
 
-    Only the `rnn.*` and `decoder.*` tensors are read (a resume file's other tensors are
-    ignored, as charrnn ignores them), with `load_state_dict(strict=True)`: every tensor the
-    module has must be there, in its shape.
+    Only the `rnn.*` and `decoder.*` tensors (`i2h.*`, `i2o.*`) are read (a resume file's other
+    tensors are ignored, as charrnn ignores them), with `load_state_dict(strict=True)`: every
+    tensor the module has must be there, in its shape.
     """
     meta = read_metadata(path)
     n_in, n_out = sizes(meta)
-    model = CharRNN(meta["cell"], n_in, meta["hidden_size"], meta["num_layers"], n_out)
+    if meta["cell"] == TUTORIAL:
+        from .tutorial import SimpleRNN
+        model, prefixes = SimpleRNN(n_in, meta["hidden_size"], n_out), ("i2h.", "i2o.")
+    else:
+        model, prefixes = CharRNN(meta["cell"], n_in, meta["hidden_size"], meta["num_layers"], n_out), ("rnn.", "decoder.")
     with safe_open(path, framework="pt") as f:
-        tensors = {name: f.get_tensor(name) for name in f.keys() if name.startswith(("rnn.", "decoder."))}
+        tensors = {name: f.get_tensor(name) for name in f.keys() if name.startswith(prefixes)}
     for name, tensor in tensors.items():
         if tensor.dtype != torch.float32:
             raise CharRNNError(f"{path}: tensor {name!r} is {tensor.dtype}; a charrnn model holds float32")
@@ -227,7 +236,7 @@ def nats_per_token(model, ids, chunk=4096):
     scored = len(ids) - 1
     if scored < 1:
         return 0.0, 0
-    device = model.decoder.weight.device
+    device = next(model.parameters()).device
     total, state = 0.0, None
     was_training = model.training
     model.eval()
@@ -236,6 +245,10 @@ def nats_per_token(model, ids, chunk=4096):
             end = min(start + chunk, scored)
             x = ids[start:end].to(device).unsqueeze(1)
             y = ids[start + 1:end + 1].to(device)
+            if hasattr(model, "i2o"):  # the tutorial cell's SimpleRNN gives log-probabilities
+                log_probabilities, state = model.run(x, state)
+                total += torch.nn.functional.nll_loss(log_probabilities[:, 0].double(), y, reduction="sum").item()
+                continue
             logits, state = model(x, state)
             total += torch.nn.functional.cross_entropy(logits[:, 0].double(), y, reduction="sum").item()
     model.train(was_training)

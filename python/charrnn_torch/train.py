@@ -27,7 +27,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
 from .data import encode, validation_start
-from .model import CELL_OPTIONS, CharRNN, CharRNNError, load, nats_per_token, save
+from .model import CELL_OPTIONS, TUTORIAL, CharRNN, CharRNNError, load, nats_per_token, save
 
 RESUME_VERSION = 1
 
@@ -179,6 +179,9 @@ def prepare(args, group):
                                    f"{start['seq_length']}; resume with those")
         elif args.init_from:
             model, meta = load(args.init_from)
+            if meta["cell"] == TUTORIAL:
+                raise CharRNNError(f"{args.init_from}: a tutorial-cell model; charrnn_torch.train trains nn.RNN, nn.LSTM "
+                                   "and nn.GRU models only (train it with charrnn train)")
             if meta["task"] != "language-model":
                 raise CharRNNError(f"{args.init_from}: a {meta['task']} model; fine-tuning needs a language model")
             text = encode(args.corpus, charrnn=args.charrnn, vocab_from=args.init_from, lossy=args.lossy)
