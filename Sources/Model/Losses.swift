@@ -32,6 +32,13 @@ extension Workspace {
             withOptionalPointer(lengths) { lengths in
                 forwardLayers(network, inputs: inputs.baseAddress!, planes: planes, state: state, lengths: lengths,
                               dropout: dropout)
+                if shape.adaptiveSoftmax != nil {  // AdaptiveSoftmax.swift
+                    precondition(lengths == nil, "an adaptive decoder scores only streams of full length")
+                    return targets.withUnsafeBufferPointer { targets in
+                        adaptiveSoftmaxLoss(network, inputs: inputs.baseAddress!, planes: planes, targets: targets.baseAddress!,
+                                            gradients: gradients, scale: lossScale)
+                    }
+                }
                 decodeAllSteps(network)
                 let gradient = gradients == nil ? nil : logits.pointer
                 var loss = 0.0

@@ -131,12 +131,17 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
     /// `training`: free-form facts about how the model was trained (corpus, steps, losses...),
     /// kept as given so that keys this version does not know survive a rewrite.
     public var training: [String: JSONValue]
+    /// `decoder`: the output layer; absent (nil) for the plain `nn.Linear` decoder, or an
+    /// adaptive softmax `{"kind": "adaptive", "cutoffs": [...], "div_value": 4}` (language
+    /// models only; AdaptiveSoftmax.swift).
+    public var decoder: AdaptiveSoftmax? = nil
 
     /// Metadata for a model, checked with ``validate()``.
     public init(task: ModelTask, cell: CellKind, hiddenSize: Int, numLayers: Int,
                 unit: TokenUnit = .grapheme, normalization: String = "NFC", caseMapping: CaseMapping = .preserve,
                 vocab: [String], unknownToken: Int? = nil, endToken: Int? = nil,
-                categories: [String] = [], training: [String: JSONValue] = [:]) throws(ModelMetadataError)
+                categories: [String] = [], training: [String: JSONValue] = [:],
+                decoder: AdaptiveSoftmax? = nil) throws(ModelMetadataError)
     {
         self.formatVersion = Self.currentFormatVersion
         self.task = task
@@ -151,6 +156,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         self.endToken = endToken
         self.categories = categories
         self.training = training
+        self.decoder = decoder
         try validate()
     }
 
@@ -202,6 +208,14 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
                 + "has no categories")
         }
         try Self.checkUnique(categories, key: "categories")
+        if let decoder {
+            if task != .languageModel {
+                throw .invalidValue(key: "decoder", reason: "is adaptive, but only a language-model may have an adaptive decoder")
+            }
+            if let problem = decoder.problem(vocabularySize: vocab.count, hiddenSize: hiddenSize) {
+                throw .invalidValue(key: "decoder", reason: problem)
+            }
+        }
         if parameterCount == nil {
             throw .invalidValue(key: "hidden_size", reason: "makes a network with more parameters than an Int can count")
         }
@@ -229,7 +243,9 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         // that is G·H · (columns + H + 2); then decoder.weight [Out, H] and decoder.bias [Out].
         guard numLayers >= 1, let first = sum(input, h).flatMap({ sum($0, 2) }).flatMap({ product(gh, $0) }),
               let other = sum(h, h).flatMap({ sum($0, 2) }).flatMap({ product(gh, $0) }),
-              let others = product(other, numLayers - 1), let decoder = sum(h, 1).flatMap({ product(output, $0) })
+              let others = product(other, numLayers - 1),
+              let decoder = self.decoder.map({ $0.parameterCount(hiddenSize: h, vocabularySize: output) })
+                ?? sum(h, 1).flatMap({ product(output, $0) })
         else { return nil }
         return sum(first, others).flatMap { sum($0, decoder) }
     }
@@ -321,7 +337,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", task, cell, hiddenSize = "hidden_size", numLayers = "num_layers"
         case unit, normalization, caseMapping = "case", vocab, unknownToken = "unknown_token"
-        case endToken = "end_token", categories, training
+        case endToken = "end_token", categories, training, decoder
     }
 
     /// Decodes and checks; errors are `ModelMetadataError`s naming the key.
@@ -366,6 +382,8 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         endToken = try value(.endToken, "an integer id or null")
         categories = try value(.categories, "an array of strings") ?? []
         training = try value(.training, "an object") ?? [:]
+        self.decoder = try value(.decoder, "an object {\"kind\": \"adaptive\", \"cutoffs\": [increasing integers], "
+            + "\"div_value\": a number}, or absent for the linear decoder")
         try validate()
     }
 
@@ -385,6 +403,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         try container.encode(endToken, forKey: .endToken)
         try container.encode(categories, forKey: .categories)
         try container.encode(training, forKey: .training)
+        try container.encodeIfPresent(decoder, forKey: .decoder)  // absent: the linear decoder
     }
 }
 

@@ -105,7 +105,7 @@ public final class TextGenerator {
         for id in excluded { free.remove(id) }
         var output = [[Int]](repeating: [], count: samples)
         var finished = [Bool](repeating: false, count: samples)
-        let bias = network.layout.entry("decoder.bias")!.read(from: network.parameters)
+        let bias = network.zeroStateOutput  // the decoder at h = 0: a linear decoder's bias
         logProbabilities = [Double](repeating: 0, count: samples)
         weakestMaskProbability = [Double](repeating: 1, count: samples)
         for step in 0..<length {
