@@ -18,7 +18,8 @@ medians of --repeats.
 
 Equal time (--equal-time S, 0 to skip): each decoder trains for S seconds (--max-time, one
 after the other, same seed) with the default 5% held out, validating every 200 updates; the
-best held-out bits per token of each.
+best held-out bits per token of each. Then sampling with those two models: `charrnn generate
+--seed 春 --length L` for L = 2000 and 4000, rate = 2000 / (CPU time difference), medians of 3.
 """
 import argparse
 import json
@@ -46,6 +47,16 @@ def train(charrnn, corpus, out, extra):
             raise SystemExit(f"{' '.join(command)} failed:\n{err.read().decode()}")
         summary = json.loads(out.read())
     return (seconds, usage.ru_utime + usage.ru_stime), summary, command
+
+
+def generate(charrnn, model, length):
+    """The CPU seconds (user + system) of one `charrnn generate` of `length` letters."""
+    process = subprocess.Popen([charrnn, "generate", "--model", model, "--length", str(length), "--rng-seed", "1",
+                                "--seed", "春"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"charrnn generate --model {model} failed")
+    return usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -92,6 +103,15 @@ def main():
                   f"best held-out {summary.get('val_bits_per_token', float('nan')):.4f} bits/token at step "
                   f"{int(summary.get('best_step', 0))} ({seconds:.0f} s in all, {cpu:.0f} s of CPU); "
                   f"{' '.join(command[1:])}", flush=True)
+        sampling = {name: [] for name in DECODERS}
+        for _ in range(args.repeats):
+            for name in DECODERS:
+                model = os.path.join(folder, f"{name}-timed.safetensors")
+                cpu = [generate(args.charrnn, model, length) for length in (2000, 4000)]
+                sampling[name].append(2000 / (cpu[1] - cpu[0]))
+        for name, rates in sampling.items():
+            print(f"sampling chars/s by CPU time, {name}: {', '.join(f'{x:,.0f}' for x in rates)}; "
+                  f"median {statistics.median(rates):,.0f}")
         print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
