@@ -58,6 +58,29 @@ struct AdaptiveDecoderCommandTests {
         #expect(lines.count == 4 && lines.allSatisfy { GenerateCommandTests.wellFormed($0, 5) }, "\(lines)")
     }
 
+    /// Every update rule trains the adaptive decoder's weights (they live in the one flat block).
+    @Test(arguments: ["adam", "sgd", "adagrad", "rmsprop"])
+    func everyOptimizer(optimizer: String) throws {
+        let corpus = try TemporaryFile(TrainWorkflowTests.text)
+        let folder = (corpus.path as NSString).deletingLastPathComponent
+        let out = folder + "/\(optimizer).safetensors"
+        let run = try charrnn(["train", "--corpus", corpus.path, "--out", out, "--steps", "6", "--val-fraction", "0",
+                               "--optimizer", optimizer, "--format", "json"] + TrainWorkflowTests.small + Self.adaptive)
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        #expect((summary["train_bits_per_token"] as? Double)?.isFinite == true)
+        let initial = try charrnn(["train", "--corpus", corpus.path, "--out", folder + "/start.safetensors", "--steps", "1",
+                                   "--lr", "1e-30", "--val-fraction", "0", "--optimizer", optimizer]
+                                  + TrainWorkflowTests.small + Self.adaptive)
+        #expect(initial.status == 0, "\(initial.stderr)")
+        let before = try TrainWorkflowTests.tensors(folder + "/start.safetensors")
+        let after = try TrainWorkflowTests.tensors(out)
+        for name in ["decoder.head.weight", "decoder.tail.0.0.weight", "decoder.tail.0.1.weight",
+                     "decoder.tail.1.0.weight", "decoder.tail.1.1.weight"] {
+            #expect(before[name] != nil && before[name] != after[name], "\(optimizer) left \(name) unchanged")
+        }
+    }
+
     @Test func resumedRunEndsWithTheSameWeights() throws {
         let corpus = try TemporaryFile(TrainWorkflowTests.text)
         let folder = (corpus.path as NSString).deletingLastPathComponent
