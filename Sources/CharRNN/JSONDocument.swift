@@ -35,7 +35,7 @@ public struct ModelSummary: Encodable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case task, cell, hiddenSize = "hidden_size", numLayers = "num_layers", vocabulary, categories, parameters, unit
         case caseMapping = "case", training, unknownToken = "unknown_token", endToken = "end_token"
-        case forecast
+        case forecast, decoder
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -54,5 +54,6 @@ public struct ModelSummary: Encodable, Sendable {
         try c.encode(m.unknownToken, forKey: .unknownToken)  // null when absent, as before
         try c.encode(m.endToken, forKey: .endToken)
         try c.encodeIfPresent(m.forecast, forKey: .forecast)  // a forecaster's only
+        try c.encodeIfPresent(m.decoder, forKey: .decoder)  // as in the model file: absent for the linear decoder
     }
 }

@@ -45,6 +45,9 @@ public struct MemoryNeed: Sendable {
                 let sum = total.adding(count) else { return nil }
             total = sum
         }
+        if let adaptive = shape.adaptiveSoftmax {
+            return adaptive.parameterCount(hiddenSize: h, vocabularySize: shape.outputSize).flatMap { total.adding($0) }
+        }
         return shape.outputSize.times(h.adding(1) ?? -1).flatMap { total.adding($0) }
     }
 

@@ -101,6 +101,9 @@ public final class NamesTrainer {
     private init(folder path: String, task: ModelTask, configuration: TrainingConfiguration, network: RecurrentNetwork?) throws {
         guard task != .languageModel else { throw CharRNNError("a language model trains on a text: use TextTrainer") }
         try configuration.validate()
+        if configuration.decoder != nil {
+            throw CharRNNError("an adaptive decoder is for language models (charrnn train); names models use the linear one")
+        }
         if !(configuration.validationFraction > 0) { throw CharRNNError("--val-fraction must be in (0, 1)") }
         self.configuration = configuration
         self.task = task

@@ -99,21 +99,26 @@ public final class TextTrainer {
             let m = TrainingConfiguration(model: model.metadata)
             (configuration.cell, configuration.hiddenSize, configuration.layers) = (m.cell, m.hiddenSize, m.layers)
             (configuration.unit, configuration.caseMapping) = (m.unit, m.caseMapping)
+            configuration.decoder = m.decoder
             corpus = try TextCorpus(path: path, model: model.metadata, lossy: configuration.lossy)
             network = model.network
             metadata = model.metadata
         } else {
             corpus = try TextCorpus(path: path, configuration: configuration)
             let v = corpus.vocabulary.count
+            if let decoder = configuration.decoder, let problem = decoder.problem(vocabularySize: v, hiddenSize: configuration.hiddenSize) {
+                throw CharRNNError("--decoder adaptive: the decoder \(problem)")
+            }
             let shape = NetworkShape(inputSize: v, hiddenSize: configuration.hiddenSize, layers: configuration.layers,
-                                     outputSize: v, cell: configuration.cell)
+                                     outputSize: v, cell: configuration.cell, adaptiveSoftmax: configuration.decoder)
             try Self.checkMemory(shape, configuration)
             var rng = SeededGenerator(seed: configuration.rngSeed)
             network = RecurrentNetwork(shape: shape, rng: &rng)
             metadata = try ModelMetadata(
                 task: .languageModel, cell: configuration.cell, hiddenSize: configuration.hiddenSize,
                 numLayers: configuration.layers, unit: configuration.unit, caseMapping: configuration.caseMapping,
-                vocab: corpus.vocabulary.tokens, unknownToken: corpus.vocabulary.unknownToken)
+                vocab: corpus.vocabulary.tokens, unknownToken: corpus.vocabulary.unknownToken,
+                decoder: configuration.decoder)
         }
         if initFrom != nil { try Self.checkMemory(network.shape, configuration) }
         self.configuration = configuration

@@ -16,6 +16,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var layers = 1
     /// Dropout between stacked layers during training (PyTorch's `dropout`); 0: none.
     public var dropout: Float = 0
+    /// A language model's decoder: nil for the linear one (`nn.Linear`), or an adaptive softmax
+    /// (`nn.AdaptiveLogSoftmaxWithLoss`, `--decoder adaptive`), whose cutoffs must lie below the
+    /// vocabulary size. It relies on ids sorted by frequency, as ``TextCorpus`` numbers them.
+    public var decoder: AdaptiveSoftmax? = nil
 
     // MARK: The text
     /// What a letter is: a grapheme cluster or an ICU word.
@@ -92,6 +96,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         layers = metadata.numLayers
         unit = metadata.unit
         caseMapping = metadata.caseMapping
+        decoder = metadata.decoder
     }
 
     /// `charrnn train-classifier`'s defaults: a GRU of 128 units, names lowercased, 10% of each
@@ -223,6 +228,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         if let momentum, !(momentum >= 0 && momentum < 1) { throw CharRNNError(option: "momentum", "must be in [0, 1)") }
         if cell == .tutorial && layers != 1 {
             throw CharRNNError("--cell tutorial has one layer, as the PyTorch tutorial's SimpleRNN: drop --layers \(layers)")
+        }
+        if cell == .tutorial && decoder != nil {
+            throw CharRNNError("--cell tutorial has its own output layer (i2o, read from the input and the previous state): "
+                + "drop --decoder adaptive", option: "decoder")
         }
         if cell == .tutorial && dropout > 0 {
             throw CharRNNError("--cell tutorial has one layer, so no dropout between layers: drop --dropout")

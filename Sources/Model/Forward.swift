@@ -136,6 +136,9 @@ extension Workspace {
     /// The language-model decoder over all T·B top-layer states in one product, into `logits`.
     func decodeAllSteps(_ network: RecurrentNetwork, repack: Bool = true) {
         let h = shape.hiddenSize, b = batch, rows = b * steps
+        if shape.adaptiveSoftmax != nil {  // its full log-probabilities (for T = 1: generation)
+            return adaptiveLogProbabilities(network, hidden: hiddenStates[shape.layers - 1].pointer + b * h, rows: rows)
+        }
         let w = network.views(network.parameters)
         let out = shape.outputSize
         if repack { packedDecoder.pack(w.decoderWeight, ldb: h, .transposed) }
@@ -153,6 +156,6 @@ extension Workspace {
             packedInput[layer]?.pack(w.inputWeights[layer], ldb: h, .transposed)
             packedHidden[layer].pack(w.hiddenWeights[layer], ldb: h, .transposed)
         }
-        packedDecoder.pack(w.decoderWeight, ldb: h, .transposed)
+        if shape.adaptiveSoftmax == nil { packedDecoder.pack(w.decoderWeight, ldb: h, .transposed) }
     }
 }

@@ -87,6 +87,9 @@ extension Workspace {
             }
             previous.update(from: current, count: b * h)
         }
+        if shape.adaptiveSoftmax != nil {  // the full log-probabilities (AdaptiveSoftmax.swift)
+            return adaptiveLogProbabilities(network, hidden: hiddenStates[shape.layers - 1].pointer + b * h, rows: b)
+        }
         let parts = out * h >= Self.splitDecoderSize ? min(inferenceThreads, out / 64) : 1
         let states = hiddenStates[shape.layers - 1], results = logits, weights = network.parameters
         let decoderOffset = network.layout.offset("decoder.weight")

@@ -35,6 +35,13 @@ extension Workspace {
                 } else {
                     forwardLayers(network, inputs: inputs.baseAddress!, planes: planes, state: state, lengths: lengths,
                                   dropout: dropout)
+                    if shape.adaptiveSoftmax != nil {  // AdaptiveSoftmax.swift
+                        precondition(lengths == nil, "an adaptive decoder scores only streams of full length")
+                        return targets.withUnsafeBufferPointer { targets in
+                            adaptiveSoftmaxLoss(network, inputs: inputs.baseAddress!, planes: planes, targets: targets.baseAddress!,
+                                                gradients: gradients, scale: lossScale)
+                        }
+                    }
                     decodeAllSteps(network)
                 }
                 let gradient = gradients == nil ? nil : logits.pointer

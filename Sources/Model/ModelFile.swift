@@ -54,7 +54,7 @@ public struct ModelFile: Sendable {
         let output = metadata.task == .classifier ? metadata.categories.count : metadata.vocab.count
         if let forecast = metadata.forecast { return forecast.shape(of: metadata) }
         return NetworkShape(inputSize: input, hiddenSize: metadata.hiddenSize, layers: metadata.numLayers,
-                            outputSize: output, cell: metadata.cell)
+                            outputSize: output, cell: metadata.cell, adaptiveSoftmax: metadata.decoder)
     }
 
     /// Reads a model file, checking its metadata, every tensor's dtype and shape, and that
@@ -87,7 +87,13 @@ public struct ModelFile: Sendable {
         for layer in 0..<metadata.numLayers where metadata.cell != .tutorial {
             expected = [("rnn.weight_ih_l\(layer)", [gh, layer == 0 ? input : h]), ("rnn.weight_hh_l\(layer)", [gh, h]),
                         ("rnn.bias_ih_l\(layer)", [gh]), ("rnn.bias_hh_l\(layer)", [gh])]
-            if layer == metadata.numLayers - 1 { expected += [("decoder.weight", [output, h]), ("decoder.bias", [output])] }
+            if layer == metadata.numLayers - 1 {
+                if let adaptive = metadata.decoder {
+                    expected += adaptive.tensors(hiddenSize: h, vocabularySize: output).map { ($0.name, $0.shape) }
+                } else {
+                    expected += [("decoder.weight", [output, h]), ("decoder.bias", [output])]
+                }
+            }
             for (name, dims) in expected {
                 let entry: TensorEntry
                 do { entry = try file.tensor(name) } catch { throw .file(error) }

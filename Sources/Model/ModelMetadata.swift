@@ -145,13 +145,17 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
     /// `forecast`: a forecaster's window, horizon, season, column and scaling; nil for every
     /// other task.
     public var forecast: ForecastSettings?
+    /// `decoder`: the output layer; absent (nil) for the plain `nn.Linear` decoder, or an
+    /// adaptive softmax `{"kind": "adaptive", "cutoffs": [...], "div_value": 4}` (language
+    /// models only; AdaptiveSoftmax.swift).
+    public var decoder: AdaptiveSoftmax? = nil
 
     /// Metadata for a model, checked with ``validate()``.
     public init(task: ModelTask, cell: CellKind, hiddenSize: Int, numLayers: Int,
                 unit: TokenUnit = .grapheme, normalization: String = "NFC", caseMapping: CaseMapping = .preserve,
                 vocab: [String], unknownToken: Int? = nil, endToken: Int? = nil,
                 categories: [String] = [], training: [String: JSONValue] = [:],
-                forecast: ForecastSettings? = nil) throws(ModelMetadataError)
+                forecast: ForecastSettings? = nil, decoder: AdaptiveSoftmax? = nil) throws(ModelMetadataError)
     {
         self.formatVersion = Self.currentFormatVersion
         self.task = task
@@ -167,6 +171,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         self.categories = categories
         self.training = training
         self.forecast = forecast
+        self.decoder = decoder
         try validate()
     }
 
@@ -222,6 +227,17 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
                 + "has no categories")
         }
         try Self.checkUnique(categories, key: "categories")
+        if let decoder {
+            if task != .languageModel {
+                throw .invalidValue(key: "decoder", reason: "is adaptive, but only a language-model may have an adaptive decoder")
+            }
+            if cell == .tutorial {
+                throw .invalidValue(key: "decoder", reason: "is adaptive, but the tutorial cell has its own output layer (i2o)")
+            }
+            if let problem = decoder.problem(vocabularySize: vocab.count, hiddenSize: hiddenSize) {
+                throw .invalidValue(key: "decoder", reason: problem)
+            }
+        }
         if parameterCount == nil {
             throw .invalidValue(key: "hidden_size", reason: "makes a network with more parameters than an Int can count")
         }
@@ -253,7 +269,9 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         // that is G·H · (columns + H + 2); then decoder.weight [Out, H] and decoder.bias [Out].
         guard numLayers >= 1, let first = sum(input, h).flatMap({ sum($0, 2) }).flatMap({ product(gh, $0) }),
               let other = sum(h, h).flatMap({ sum($0, 2) }).flatMap({ product(gh, $0) }),
-              let others = product(other, numLayers - 1), let decoder = sum(h, 1).flatMap({ product(output, $0) })
+              let others = product(other, numLayers - 1),
+              let decoder = self.decoder.map({ $0.parameterCount(hiddenSize: h, vocabularySize: output) })
+                ?? sum(h, 1).flatMap({ product(output, $0) })
         else { return nil }
         return sum(first, others).flatMap { sum($0, decoder) }
     }
@@ -346,7 +364,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         case formatVersion = "format_version", task, cell, hiddenSize = "hidden_size", numLayers = "num_layers"
         case unit, normalization, caseMapping = "case", vocab, unknownToken = "unknown_token"
         case endToken = "end_token", categories, training
-        case forecast
+        case forecast, decoder
     }
 
     /// Decodes and checks; errors are `ModelMetadataError`s naming the key.
@@ -392,6 +410,8 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         categories = try value(.categories, "an array of strings") ?? []
         training = try value(.training, "an object") ?? [:]
         forecast = try value(.forecast, "an object")
+        self.decoder = try value(.decoder, "an object {\"kind\": \"adaptive\", \"cutoffs\": [increasing integers], "
+            + "\"div_value\": a number}, or absent for the linear decoder")
         try validate()
     }
 
@@ -412,6 +432,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         try container.encode(categories, forKey: .categories)
         try container.encode(training, forKey: .training)
         try container.encodeIfPresent(forecast, forKey: .forecast)
+        try container.encodeIfPresent(decoder, forKey: .decoder)  // absent: the linear decoder
     }
 }
 

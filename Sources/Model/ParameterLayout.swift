@@ -24,8 +24,12 @@ public struct NetworkShape: Codable, Equatable, Sendable {
     /// forecaster's series values) instead of one-hot positions (a gather of rows of W_ih).
     public var denseInput: Bool
 
+    /// The decoder: nil for PyTorch's `nn.Linear` (`decoder.weight`, `decoder.bias`), or an
+    /// adaptive softmax (`nn.AdaptiveLogSoftmaxWithLoss`, language models only).
+    public var adaptiveSoftmax: AdaptiveSoftmax?
+
     public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, outputSize: Int, cell: CellKind = .rnnTanh,
-                denseInput: Bool = false)
+                denseInput: Bool = false, adaptiveSoftmax: AdaptiveSoftmax? = nil)
     {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
@@ -33,6 +37,7 @@ public struct NetworkShape: Codable, Equatable, Sendable {
         self.outputSize = outputSize
         self.cell = cell
         self.denseInput = denseInput
+        self.adaptiveSoftmax = adaptiveSoftmax
     }
 
     /// Rows of each layer's weights and biases: G·H, the gates stacked in PyTorch's order.
@@ -63,7 +68,8 @@ public struct ParameterLayout: Equatable, Sendable {
     /// Elements in the whole block.
     public let count: Int
 
-    /// The layout of a recurrent network (`nn.RNN`, `nn.LSTM` or `nn.GRU`, + `nn.Linear` decoder).
+    /// The layout of a recurrent network (`nn.RNN`, `nn.LSTM` or `nn.GRU`, + `nn.Linear` decoder, or
+    /// `nn.AdaptiveLogSoftmaxWithLoss` stored as `decoder`).
     public init(_ shape: NetworkShape) {
         var entries: [Entry] = []
         var offset = 0
@@ -88,8 +94,12 @@ public struct ParameterLayout: Equatable, Sendable {
             add("rnn.bias_ih_l\(layer)", [gh])
             add("rnn.bias_hh_l\(layer)", [gh])
         }
-        add("decoder.weight", [shape.outputSize, h])
-        add("decoder.bias", [shape.outputSize])
+        if let adaptive = shape.adaptiveSoftmax {
+            for (name, dims) in adaptive.tensors(hiddenSize: h, vocabularySize: shape.outputSize) { add(name, dims) }
+        } else {
+            add("decoder.weight", [shape.outputSize, h])
+            add("decoder.bias", [shape.outputSize])
+        }
         self.entries = entries
         self.count = offset
     }

@@ -23,6 +23,7 @@ public final class RecurrentNetwork: @unchecked Sendable {
         let fanIn = shape.cell == .tutorial ? shape.inputSize + shape.hiddenSize : shape.hiddenSize  // nn.Linear's
         let bound = 1 / Float(fanIn).squareRoot()
         for i in 0..<layout.count { parameters[i] = rng.uniform(-bound, bound) }
+        rescaleAdaptiveInitialWeights()
     }
 
     /// A network over given parameters (in `ParameterLayout(shape)`).
@@ -54,8 +55,8 @@ public final class RecurrentNetwork: @unchecked Sendable {
             hiddenWeights: layers.map { base + layout.offset("rnn.weight_hh_l\($0)") },
             inputBiases: layers.map { base + layout.offset("rnn.bias_ih_l\($0)") },
             hiddenBiases: layers.map { base + layout.offset("rnn.bias_hh_l\($0)") },
-            decoderWeight: base + layout.offset("decoder.weight"),
-            decoderBias: base + layout.offset("decoder.bias"))
+            decoderWeight: base + (layout.entry("decoder.weight")?.offset ?? 0),  // none with an adaptive decoder
+            decoderBias: base + (layout.entry("decoder.bias")?.offset ?? 0))
     }
 }
 

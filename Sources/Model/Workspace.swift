@@ -49,6 +49,8 @@ public final class Workspace {
     /// With `shape.denseInput`, layer 0's real-valued inputs x_1 … x_T for the B streams
     /// (T·B × In, time-major), filled by the caller before a forward pass; empty otherwise.
     let denseInputs: FloatBuffer
+    /// The adaptive decoder's scratch space (AdaptiveSoftmax.swift), made on first use.
+    var adaptiveBuffers: AdaptiveSoftmaxBuffers?
 
     public init(shape: NetworkShape, batch: Int, steps: Int) {
         self.shape = shape
@@ -61,7 +63,9 @@ public final class Workspace {
         hiddenGates = buffers(rows * gh, when: shape.cell == .gru)
         cellStates = buffers((steps + 1) * batch * h, when: shape.cell == .lstm)
         cellTanh = buffers(rows * h, when: shape.cell == .lstm)
-        logits = FloatBuffer(count: rows * shape.outputSize)
+        // An adaptive decoder trains and scores without full logits: they are kept for T = 1.
+        let adaptive = shape.adaptiveSoftmax != nil
+        logits = FloatBuffer(count: adaptive && steps > 1 ? 0 : rows * shape.outputSize)
         preGradient = FloatBuffer(count: rows * gh)
         hiddenPreGradient = FloatBuffer(count: shape.cell == .gru ? rows * gh : 0)
         outputGradient = [FloatBuffer(count: rows * h), FloatBuffer(count: rows * h)]
@@ -73,8 +77,8 @@ public final class Workspace {
         packedHiddenBack = layers.map { _ in PackedMatrix(rows: gh, columns: h) }
         packedInput = layers.map { $0 == 0 ? nil : PackedMatrix(rows: h, columns: gh) }
         packedInputBack = layers.map { $0 == 0 ? nil : PackedMatrix(rows: gh, columns: h) }
-        packedDecoder = PackedMatrix(rows: h, columns: shape.outputSize)
-        packedDecoderBack = PackedMatrix(rows: shape.outputSize, columns: h)
+        packedDecoder = PackedMatrix(rows: h, columns: adaptive ? 0 : shape.outputSize)
+        packedDecoderBack = PackedMatrix(rows: adaptive ? 0 : shape.outputSize, columns: h)
         denseInputs = FloatBuffer(count: shape.denseInput ? rows * shape.inputSize : 0)
     }
 }

@@ -105,8 +105,7 @@ public final class TextGenerator {
         for id in excluded { free.remove(id) }
         var output = [[Int]](repeating: [], count: samples)
         var finished = [Bool](repeating: false, count: samples)
-        // The logits of h = 0 (the tutorial cell: of h = 0 and x = 0, i2o's bias).
-        let bias = (network.layout.entry("decoder.bias") ?? network.layout.entry("i2o.bias"))!.read(from: network.parameters)
+        let bias = network.zeroStateOutput  // the output before any input: a linear decoder's bias, i2o's for the tutorial cell
         logProbabilities = [Double](repeating: 0, count: samples)
         weakestMaskProbability = [Double](repeating: 1, count: samples)
         for step in 0..<length {

@@ -184,6 +184,13 @@ struct Info: ParsableCommand {
             "vocabulary   \(m.vocab.count) \(m.unit.rawValue)s, case \(m.caseMapping.rawValue)"
                 + (m.unknownToken.map { ", unknown token id \($0)" } ?? "") + (m.endToken.map { ", end token id \($0)" } ?? ""),
             "parameters   \(grouped(file.network.parameterCount))",
+            "decoder      " + (m.decoder.map { d in
+                "adaptive softmax: shortlist of \(grouped(d.shortlistSize)), clusters "
+                    + d.cutoffs.indices.map { i in
+                        let ids = d.cluster(i, vocabularySize: shape.outputSize)
+                        return "\(ids.lowerBound)–\(ids.upperBound - 1) (\(d.projectionSize(i, hiddenSize: m.hiddenSize)) units)"
+                    }.joined(separator: ", ") + ", div_value \(JSONValue.number(d.divValue).text)"
+            } ?? "linear"),
         ]
         if !m.categories.isEmpty { lines.append("categories   \(m.categories.joined(separator: ", "))") }
         if let f = m.forecast {  // a forecaster reads numbers: no one-hot input, no vocabulary

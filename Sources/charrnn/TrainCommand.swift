@@ -27,6 +27,8 @@ struct Train: ParsableCommand {
 
     @OptionGroup var vocabulary: VocabularyOptions
 
+    @OptionGroup var decoder: DecoderOptions
+
     @Option(name: .customLong("seq-length"),
             help: "Time steps per batch: the truncated backpropagation length (default: \(TrainingConfiguration().sequenceLength)).")
     var seqLength: Int?
@@ -60,6 +62,7 @@ struct Train: ParsableCommand {
         var c = TrainingConfiguration()
         options.apply(to: &c)
         vocabulary.apply(to: &c)
+        c.decoder = try decoder.adaptiveSoftmax()
         if let seqLength { c.sequenceLength = seqLength }
         if let optimizer { c.optimizer = optimizer }
         if let lrDecay { c.stepDecay.decay = lrDecay }
@@ -193,7 +196,7 @@ struct Train: ParsableCommand {
             ("--cell", o.cell?.rawValue, CellOption(stored.cell).rawValue),
             ("--unit", vocabulary.unit?.rawValue, stored.unit.rawValue),
             ("--case", vocabulary.caseMapping?.rawValue, stored.caseMapping.rawValue),
-        ]
+        ] + (try decoder.checks(against: stored.decoder))
         let way = resume ? "--resume" : "--init-from"
         for (flag, given, was) in checks where given != nil && given != was {
             throw CharRNNError("\(source) has \(flag) \(was); drop \(flag), or train a new model without \(way)")

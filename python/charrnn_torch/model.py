@@ -2,8 +2,10 @@
 
 A charrnn model (docs/model-format.md) is a safetensors file holding the tensors of one
 `nn.RNN` (tanh) / `nn.LSTM` / `nn.GRU` under the name `rnn` and one `nn.Linear` under the name
-`decoder`, with a JSON description in `__metadata__["charrnn"]`. `CharRNN` is exactly that
-module, so `load_state_dict(strict=True)` takes a model file's tensors as they are.
+`decoder` (or, for a language model with `"decoder": {"kind": "adaptive", ...}` in its metadata,
+one `nn.AdaptiveLogSoftmaxWithLoss`), with a JSON description in `__metadata__["charrnn"]`.
+`CharRNN` is exactly that module, so `load_state_dict(strict=True)` takes a model file's tensors
+as they are.
 """
 
 import json
@@ -38,7 +40,10 @@ class CharRNN(torch.nn.Module):
     logits. Tensor names are charrnn's: `rnn.weight_ih_l0`, …, `decoder.weight`, `decoder.bias`.
     """
 
-    def __init__(self, cell, input_size, hidden_size, num_layers, output_size, dropout=0.0):
+    def __init__(self, cell, input_size, hidden_size, num_layers, output_size, dropout=0.0, decoder=None):
+        """`decoder`: None for `nn.Linear`, or the metadata's adaptive decoder
+        (`{"kind": "adaptive", "cutoffs": [...], "div_value": 4}`) for
+        `nn.AdaptiveLogSoftmaxWithLoss(hidden_size, output_size, cutoffs, div_value)`."""
         super().__init__()
         if cell not in CELLS:
             raise CharRNNError(f"unknown cell {cell!r}; charrnn has {', '.join(CELLS)}")
@@ -47,13 +52,21 @@ class CharRNN(torch.nn.Module):
         extra = {"nonlinearity": "tanh"} if cell == "rnn_tanh" else {}
         self.rnn = CELLS[cell](input_size, hidden_size, num_layers=num_layers,
                                dropout=dropout if num_layers > 1 else 0.0, **extra)
-        self.decoder = torch.nn.Linear(hidden_size, output_size)
+        if decoder is None:
+            self.decoder = torch.nn.Linear(hidden_size, output_size)
+        else:
+            self.decoder = torch.nn.AdaptiveLogSoftmaxWithLoss(
+                hidden_size, output_size, list(decoder["cutoffs"]), div_value=float(decoder.get("div_value", 4.0)))
 
     def forward(self, ids, state=None):
         """ids: [T, B] token ids (long); state: the carried (h) or (h, c), each [L, B, H], or
-        None for zeros. Returns logits [T, B, Out] and the new state."""
-        x = torch.nn.functional.one_hot(ids, self.input_size).to(self.decoder.weight.dtype)
+        None for zeros. Returns logits [T, B, Out] and the new state. With an adaptive decoder
+        the "logits" are its full log-probabilities (`log_prob`): their softmax is the same
+        distribution, so cross-entropy and sampling treat both kinds alike."""
+        x = torch.nn.functional.one_hot(ids, self.input_size).to(self.rnn.weight_hh_l0.dtype)
         out, state = self.rnn(x, state)
+        if isinstance(self.decoder, torch.nn.AdaptiveLogSoftmaxWithLoss):
+            return self.decoder.log_prob(out.reshape(-1, out.shape[-1])).reshape(*out.shape[:-1], -1), state
         return self.decoder(out), state
 
 
@@ -106,6 +119,20 @@ def check_metadata(meta, where):
         raise CharRNNError(f"{where}: a conditional-generator needs an end_token")
     if meta["task"] != "conditional-generator" and meta.get("end_token") is not None:
         raise CharRNNError(f"{where}: only a conditional-generator has an end_token")
+    decoder = meta.get("decoder")
+    if decoder is not None:
+        if not isinstance(decoder, dict) or decoder.get("kind") != "adaptive":
+            raise CharRNNError(f"{where}: \"decoder\" is {decoder!r}; the only kind known is \"adaptive\"")
+        if meta["task"] != "language-model":
+            raise CharRNNError(f"{where}: only a language-model may have an adaptive decoder")
+        cutoffs, v = decoder.get("cutoffs"), len(meta["vocab"])
+        if (not isinstance(cutoffs, list) or not cutoffs or not all(type(c) is int for c in cutoffs)
+                or cutoffs != sorted(set(cutoffs)) or cutoffs[0] < 1 or cutoffs[-1] >= v):
+            raise CharRNNError(f"{where}: the decoder's cutoffs {cutoffs!r} must be increasing integers from 1 to "
+                               f"{v - 1} (below the vocabulary size)")
+        div = decoder.get("div_value", 4.0)
+        if type(div) not in (int, float) or not div > 0 or not math.isfinite(div):
+            raise CharRNNError(f"{where}: the decoder's div_value {div!r} must be a positive number")
 
 
 def read_metadata(path):
@@ -151,7 +178,8 @@ def load(path, device="cpu"):
         from .tutorial import SimpleRNN
         model, prefixes = SimpleRNN(n_in, meta["hidden_size"], n_out), ("i2h.", "i2o.")
     else:
-        model, prefixes = CharRNN(meta["cell"], n_in, meta["hidden_size"], meta["num_layers"], n_out), ("rnn.", "decoder.")
+        model = CharRNN(meta["cell"], n_in, meta["hidden_size"], meta["num_layers"], n_out, decoder=meta.get("decoder"))
+        prefixes = ("rnn.", "decoder.")
     with safe_open(path, framework="pt") as f:
         tensors = {name: f.get_tensor(name) for name in f.keys() if name.startswith(prefixes)}
     for name, tensor in tensors.items():
@@ -194,8 +222,12 @@ def save(module, metadata, path):
     """
     module = getattr(module, "module", module)  # DistributedDataParallel wraps the model
     rnn, decoder = getattr(module, "rnn", None), getattr(module, "decoder", None)
-    if rnn is None or not isinstance(decoder, torch.nn.Linear) or decoder.bias is None:
-        raise CharRNNError("the module needs .rnn (nn.RNN, nn.LSTM or nn.GRU) and .decoder (nn.Linear with a bias)")
+    adaptive = isinstance(decoder, torch.nn.AdaptiveLogSoftmaxWithLoss)
+    if adaptive and decoder.head_bias:
+        raise CharRNNError("module.decoder is an nn.AdaptiveLogSoftmaxWithLoss with head_bias=True; charrnn's has none")
+    if rnn is None or not (adaptive or isinstance(decoder, torch.nn.Linear) and decoder.bias is not None):
+        raise CharRNNError("the module needs .rnn (nn.RNN, nn.LSTM or nn.GRU) and .decoder (nn.Linear with a bias, "
+                           "or nn.AdaptiveLogSoftmaxWithLoss)")
     meta = {"format_version": FORMAT_VERSION, "task": "language-model", "unit": "grapheme", "normalization": "NFC",
             "case": "preserve", "unknown_token": None, "end_token": None, "categories": [], "training": {}}
     meta.update(metadata)
@@ -203,10 +235,15 @@ def save(module, metadata, path):
     meta["cell"] = _module_cell(rnn)
     meta["hidden_size"], meta["num_layers"] = int(rnn.hidden_size), int(rnn.num_layers)
     meta["training"] = meta.get("training") or {}
+    meta.pop("decoder", None)  # the module decides it
+    if adaptive:
+        meta["decoder"] = {"kind": "adaptive", "cutoffs": [int(c) for c in decoder.cutoffs[:-1]],
+                           "div_value": float(decoder.div_value)}
     check_metadata(meta, "the metadata")
     n_in, n_out = sizes(meta)
-    if rnn.input_size != n_in or decoder.in_features != rnn.hidden_size or decoder.out_features != n_out:
-        raise CharRNNError(f"the module's sizes (input {rnn.input_size}, output {decoder.out_features}) are not the "
+    out_features = decoder.n_classes if adaptive else decoder.out_features
+    if rnn.input_size != n_in or decoder.in_features != rnn.hidden_size or out_features != n_out:
+        raise CharRNNError(f"the module's sizes (input {rnn.input_size}, output {out_features}) are not the "
                            f"{meta['task']}'s with this vocabulary (input {n_in}, output {n_out})")
     tensors = {}
     for part, sub in (("rnn", rnn), ("decoder", decoder)):

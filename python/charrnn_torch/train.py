@@ -184,6 +184,9 @@ def prepare(args, group):
                                    "and nn.GRU models only (train it with charrnn train)")
             if meta["task"] != "language-model":
                 raise CharRNNError(f"{args.init_from}: a {meta['task']} model; fine-tuning needs a language model")
+            if meta.get("decoder") is not None:
+                raise CharRNNError(f"{args.init_from} has an adaptive decoder; charrnn_torch.train trains only the "
+                                   "linear one: fine-tune it with charrnn train --init-from")
             text = encode(args.corpus, charrnn=args.charrnn, vocab_from=args.init_from, lossy=args.lossy)
             start = {"model": model.state_dict()}
         else:
