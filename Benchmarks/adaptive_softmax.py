@@ -16,9 +16,9 @@ work the wall-time rate falls with the load, the CPU-time rate much less. The ru
 (linear N, linear 2N, adaptive N, adaptive 2N, and again) so that the load falls on both alike;
 medians of --repeats.
 
-Equal time (--equal-time S, 0 to skip): each decoder trains for S seconds (--max-time, one
-after the other, same seed) with the default 5% held out, validating every 200 updates; the
-best held-out bits per token of each. Then sampling with those two models: `charrnn generate
+Equal time (--equal-time S, 0 to skip): each decoder trains for S seconds (--max-time, same
+seed), both at once, one core each, with the default 5% held out, validating every 200 updates;
+the best held-out bits per token of each. Then sampling with those two models: `charrnn generate
 --seed 春 --length L` for L = 2000 and 4000, rate = 2000 / (CPU time difference), medians of 3.
 """
 import argparse
@@ -35,18 +35,29 @@ DECODERS = {"linear": [], "adaptive": ["--decoder", "adaptive"]}
 
 
 def train(charrnn, corpus, out, extra):
-    command = [charrnn, "train", "--corpus", corpus, "--out", out, "--format", "json"] + COMMON + extra
-    start = time.monotonic()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err)
+    return train_together(charrnn, corpus, [(out, extra)])[0]
+
+
+def train_together(charrnn, corpus, runs):
+    """Runs `charrnn train` once per (out, extra flags) of `runs`, all at the same time; returns
+    for each ((wall seconds, CPU seconds), its JSON summary, its command)."""
+    started = []
+    for out, extra in runs:
+        command = [charrnn, "train", "--corpus", corpus, "--out", out, "--format", "json"] + COMMON + extra
+        files = (tempfile.TemporaryFile(), tempfile.TemporaryFile())
+        started.append((command, files, time.monotonic(), subprocess.Popen(command, stdout=files[0], stderr=files[1])))
+    results = []
+    for command, (out, err), start, process in started:
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.monotonic() - start
         out.seek(0)
         err.seek(0)
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"{' '.join(command)} failed:\n{err.read().decode()}")
-        summary = json.loads(out.read())
-    return (seconds, usage.ru_utime + usage.ru_stime), summary, command
+        results.append(((seconds, usage.ru_utime + usage.ru_stime), json.loads(out.read()), command))
+        out.close()
+        err.close()
+    return results
 
 
 def generate(charrnn, model, length):
@@ -95,10 +106,10 @@ def main():
               f"ratio {adaptive / linear:.2f}x")
     print(f"load average at the end of the speed runs: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.equal_time > 0:
-        for name, flags in DECODERS.items():
-            out = os.path.join(folder, f"{name}-timed.safetensors")
-            extra = flags + ["--max-time", str(args.equal_time), "--eval-every", "200", "--patience", "0"]
-            (seconds, cpu), summary, command = train(args.charrnn, args.corpus, out, extra)
+        runs = [(os.path.join(folder, f"{name}-timed.safetensors"),
+                 flags + ["--max-time", str(args.equal_time), "--eval-every", "200", "--patience", "0"])
+                for name, flags in DECODERS.items()]
+        for name, ((seconds, cpu), summary, command) in zip(DECODERS, train_together(args.charrnn, args.corpus, runs)):
             print(f"equal time, {name}: {int(summary['steps'])} updates in {summary['train_seconds']:.0f} s of training, "
                   f"best held-out {summary.get('val_bits_per_token', float('nan')):.4f} bits/token at step "
                   f"{int(summary.get('best_step', 0))} ({seconds:.0f} s in all, {cpu:.0f} s of CPU); "
