@@ -165,7 +165,7 @@ public enum GradientClipping: Codable, Equatable, Sendable {
         var i = range.lowerBound
         while i + 8 <= range.upperBound {
             let x = SIMD8<Double>(UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self))
-            s.addProduct(x, x)
+            s += x * x  // exact: a float's square fits a double
             i += 8
         }
         var sum = s.sum()
