@@ -2,6 +2,7 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <cpuid.h>
 #endif
 
 // Each kernel has one plain-C version and, on x86-64, versions compiled for AVX2+FMA and
@@ -397,6 +398,23 @@ CKISA ck_best_isa(void) {
         best = found;
     }
     return (CKISA)best;
+}
+
+CKISA ck_preferred_isa(void) {
+    CKISA best = ck_best_isa();
+#if defined(__x86_64__)
+    if (best == CKISAAVX512) {
+        unsigned eax, ebx, ecx, edx;
+        // Vendor "AuthenticAMD" (in EBX, EDX, ECX) and the family: base 0xF plus the extended.
+        if (__get_cpuid(0, &eax, &ebx, &ecx, &edx) && ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163
+            && __get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
+            unsigned family = (eax >> 8) & 0xF;
+            if (family == 0xF) family += (eax >> 20) & 0xFF;
+            if (family == 0x19) return CKISAAVX2;
+        }
+    }
+#endif
+    return best;
 }
 
 void ck_tile(CKISA isa, long k, const float *a, long rsa, long csa, const float *b, long ldb,

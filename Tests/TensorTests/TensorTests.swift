@@ -60,6 +60,14 @@ struct MatrixProductTests {
         return shapes
     }()
 
+    /// The default set runs here, and is the best one but for AVX2 in place of AVX-512.
+    @Test func preferredKernels() {
+        let preferred = KernelSet.preferred
+        #expect(preferred.isSupported)
+        #expect(preferred == KernelSet.best || (preferred == .avx2 && KernelSet.best == .avx512))
+        #expect(getenv("CHARRNN_KERNELS") != nil || KernelSet.current == preferred)
+    }
+
     @Test(arguments: KernelSet.supported)
     func matchesReference(kernels: KernelSet) {
         var rng = SeededGenerator(seed: 1)

@@ -27,6 +27,11 @@ typedef enum CKISA {
 /// The best instruction set this CPU supports (portable on anything but x86-64).
 CKISA ck_best_isa(void);
 
+/// The instruction set the kernels should use on this CPU: the best it supports, except AVX2
+/// instead of AVX-512 on AMD's Zen 4 (family 0x19), which runs each 512-bit operation as two
+/// 256-bit halves: there the AVX-512 tile trained 8-15% slower (Benchmarks/README.md).
+CKISA ck_preferred_isa(void);
+
 /// c[rows x cols] (row stride ldc) = (accumulate ? c : 0) + A · B, for rows <= 6, cols <= 16,
 /// computed with the variant for `isa` (or the best the CPU supports, if it does not support it):
 /// - A is rows x k, element (i, p) at a[i * rsa + p * csa] (so a row-major A has rsa = lda,
