@@ -288,5 +288,10 @@ struct AdaptiveSoftmaxTests {
             try ModelMetadata(task: .classifier, cell: .gru, hiddenSize: 8, numLayers: 1, vocab: vocab,
                               categories: ["x", "y", "z"], decoder: AdaptiveSoftmax(cutoffs: [1]))
         }
+        // The tutorial cell's output layer is its own i2o.
+        #expect {
+            _ = try ModelMetadata.decode(fromMetadataString: base.replacingOccurrences(of: "rnn_tanh", with: "tutorial")
+                + #", "decoder": {"kind": "adaptive", "cutoffs": [2]}}"#)
+        } throws: { "\($0)".contains("tutorial cell has its own output layer") }
     }
 }
