@@ -77,13 +77,9 @@ struct AdaptiveSoftmaxTests {
         #expect(names.isSuperset(of: ["decoder.head.weight", "decoder.tail.0.0.weight", "decoder.tail.0.1.weight",
                                       "decoder.tail.1.0.weight", "decoder.tail.1.1.weight"]))
         #expect(!names.contains("decoder.weight") && !names.contains("decoder.bias"))
-        for entry in network.layout.entries {
-            let result = compare(entry.read(from: gradients), try data.floats("grad." + entry.name, shape: entry.shape))
-            #expect(result.ok, "gradient of \(entry.name) differs by up to \(result.maxDifference)")
-            report["grad " + entry.name] = result.maxDifference
-        }
+        try expectGradientsMatch(network, gradients, data, report: &report)
         print("Adaptive fixture, \(name), \(layers) layer(s), max |difference|: "
-              + report.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+              + describe(report))
     }
 
     @Test(arguments: configurations)

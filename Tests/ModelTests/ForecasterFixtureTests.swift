@@ -44,13 +44,9 @@ struct ForecasterFixtureTests {
         report["predictions"] = p.maxDifference
         let expectedLoss = try data.floats("loss")[0]
         #expect(matchesPyTorch(Float(loss) / count, expectedLoss), "loss \(Float(loss) / count) vs \(expectedLoss)")
-        for entry in network.layout.entries {
-            let result = compare(entry.read(from: gradients), try data.floats("grad." + entry.name, shape: entry.shape))
-            #expect(result.ok, "gradient of \(entry.name) differs by up to \(result.maxDifference)")
-            report["grad " + entry.name] = result.maxDifference
-        }
+        try expectGradientsMatch(network, gradients, data, report: &report)
         print("forecaster fixture \(prefix), max |difference|: "
-            + report.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            + describe(report))
     }
 
     @Test(arguments: configurations)

@@ -23,6 +23,22 @@ func compare(_ ours: [Float], _ theirs: [Float]) -> (maxDifference: Float, ok: B
     return (worst, ok)
 }
 
+/// Checks every gradient of `network` in `gradients` against the fixture's `grad.<name>`,
+/// recording each tensor's largest difference in `report`.
+func expectGradientsMatch(_ network: RecurrentNetwork, _ gradients: FloatBuffer, _ data: SafeTensorsFile,
+                          report: inout [String: Float]) throws {
+    for entry in network.layout.entries {
+        let result = compare(entry.read(from: gradients), try data.floats("grad." + entry.name, shape: entry.shape))
+        #expect(result.ok, "gradient of \(entry.name) differs by up to \(result.maxDifference)")
+        report["grad " + entry.name] = result.maxDifference
+    }
+}
+
+/// A fixture test's largest differences, one line, by name.
+func describe(_ report: [String: Float]) -> String {
+    report.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+}
+
 @Suite("PyTorch fixtures")
 struct PyTorchFixtureTests {
     /// Every fixture: (file prefix, cell, layers).
@@ -86,13 +102,9 @@ struct PyTorchFixtureTests {
         let expectedLoss = try data.floats("loss")[0]
         #expect(matchesPyTorch(Float(loss / Double(t * b)), expectedLoss), "loss \(loss / 15) vs \(expectedLoss)")
         report["loss"] = abs(Float(loss / Double(t * b)) - expectedLoss)
-        for entry in network.layout.entries {
-            let result = compare(entry.read(from: gradients), try data.floats("grad." + entry.name, shape: entry.shape))
-            #expect(result.ok, "gradient of \(entry.name) differs by up to \(result.maxDifference)")
-            report["grad " + entry.name] = result.maxDifference
-        }
+        try expectGradientsMatch(network, gradients, data, report: &report)
         print("PyTorch fixture, \(name), \(layers) layer(s), max |difference|: " +
-              report.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+              describe(report))
     }
 
     @Test(arguments: configurations)

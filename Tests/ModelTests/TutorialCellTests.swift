@@ -120,8 +120,6 @@ struct TutorialCellTests {
                 try SafeTensorsFile(contentsOf: folder + "tutorial_\(name).data.safetensors"))
     }
 
-    static func ids(_ data: SafeTensorsFile, _ name: String) throws -> [Int32] { try data.floats(name).map { Int32($0) } }
-
     /// Every parameter after one update of `kind` from the fixture's weights, against PyTorch's.
     static func checkStep(_ kind: OptimizerKind, rate: Float, model name: String, data: SafeTensorsFile,
                           gradient: (RecurrentNetwork, FloatBuffer) -> Void) throws
@@ -145,7 +143,7 @@ struct TutorialCellTests {
         let (t, b, v, h) = (5, 3, 7, 6)
         #expect(network.shape.cell == .tutorial && network.shape.hiddenSize == h && network.shape.outputSize == v)
         #expect(network.layout.entries.map(\.name) == ["i2h.weight", "i2h.bias", "i2o.weight", "i2o.bias"])
-        let inputs = try Self.ids(data, "inputs"), targets = try Self.ids(data, "targets")
+        let inputs = try PyTorchFixtureTests.ids(data, "inputs"), targets = try PyTorchFixtureTests.ids(data, "targets")
         let h0 = try data.floats("h0", shape: [b, h])
         func state() -> HiddenState {
             let state = HiddenState(shape: network.shape, batch: b)
@@ -165,11 +163,7 @@ struct TutorialCellTests {
                                                lossScale: 1 / Float(t * b))
         #expect(matchesPyTorch(Float(loss / Double(t * b)), try data.floats("loss")[0]))
         var report = ["log-probabilities": logProbabilities.maxDifference, "hT": hT.maxDifference]
-        for entry in network.layout.entries {
-            let result = compare(entry.read(from: gradients), try data.floats("grad." + entry.name, shape: entry.shape))
-            #expect(result.ok, "gradient of \(entry.name) differs by up to \(result.maxDifference)")
-            report["grad " + entry.name] = result.maxDifference
-        }
+        try expectGradientsMatch(network, gradients, data, report: &report)
         for (kind, rate) in [(OptimizerKind.sgd, Float(0.1)), (.adam, 0.01)] {
             try Self.checkStep(kind, rate: rate, model: "lm", data: data) { network, gradients in
                 _ = Workspace(shape: network.shape, batch: b, steps: t).languageModelLoss(
@@ -177,15 +171,15 @@ struct TutorialCellTests {
             }
         }
         print("PyTorch fixture, tutorial language model, max |difference|: "
-              + report.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+              + describe(report))
     }
 
     @Test func classifierMatchesPyTorch() throws {
         let (model, data) = try Self.fixture("classifier")
         let network = model.network
         let (b, c) = (4, 4)
-        let lengths = try Self.ids(data, "lengths"), categories = try Self.ids(data, "categories")
-        let inputs = try Self.ids(data, "inputs"), t = inputs.count / b
+        let lengths = try PyTorchFixtureTests.ids(data, "lengths"), categories = try PyTorchFixtureTests.ids(data, "categories")
+        let inputs = try PyTorchFixtureTests.ids(data, "inputs"), t = inputs.count / b
         func loss(_ network: RecurrentNetwork, _ gradients: FloatBuffer?, _ workspace: Workspace) -> Double {
             workspace.classifierLoss(network, inputs: inputs, lengths: lengths, categories: categories, gradients: gradients,
                                      lossScale: 1 / Float(b))
@@ -197,10 +191,8 @@ struct TutorialCellTests {
         let logits = (0..<b).flatMap { Array(workspace.logits(ofStream: $0)) }
         let logProbabilities = compare(logSoftmax(logits, columns: c), try data.floats("logprobs", shape: [b, c]))
         #expect(logProbabilities.ok, "log-probabilities differ by up to \(logProbabilities.maxDifference)")
-        for entry in network.layout.entries {
-            let result = compare(entry.read(from: gradients), try data.floats("grad." + entry.name, shape: entry.shape))
-            #expect(result.ok, "gradient of \(entry.name) differs by up to \(result.maxDifference)")
-        }
+        var unreported: [String: Float] = [:]
+        try expectGradientsMatch(network, gradients, data, report: &unreported)
         // Without gradients, the same loss and logits.
         let again = Workspace(shape: network.shape, batch: b, steps: t)
         #expect(abs(loss(network, nil, again) - total) <= 1e-6 * total)
