@@ -20,30 +20,15 @@ macro-F1.
 import argparse
 import json
 import math
+import os
 import random
+import sys
 import time
 
 import torch
 
-
-class SimpleRNN(torch.nn.Module):
-    """The tutorial's network, as it wrote it."""
-
-    def __init__(self, input_size, hidden_size, output_size):
-        super().__init__()
-        self.hidden_size = hidden_size
-        self.i2h = torch.nn.Linear(input_size + hidden_size, hidden_size)
-        self.i2o = torch.nn.Linear(input_size + hidden_size, output_size)
-        self.softmax = torch.nn.LogSoftmax(dim=1)
-
-    def forward(self, input, hidden):
-        combined = torch.cat((input, hidden), 1)
-        hidden = self.i2h(combined)
-        output = self.softmax(self.i2o(combined))
-        return output, hidden
-
-    def init_hidden(self):
-        return torch.zeros(1, self.hidden_size)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # python/, for charrnn_torch
+from charrnn_torch.tutorial import SimpleRNN  # noqa: E402  the tutorial's network, as it wrote it
 
 
 def main():
