@@ -430,6 +430,25 @@ void ck_tile(CKISA isa, long k, const float *a, long rsa, long csa, const float 
     }
 }
 
+// One tile call per 6 rows; `TILE` is a variant of ck_tile.
+#define TILES_DOWN(TILE)                                                                               \
+    for (long i = 0; i < rows; i += CK_TILE_ROWS)                                                      \
+        TILE(k, a + i * row_step, rsa, csa, b, ldb, c + i * ldc, ldc,                                  \
+             rows - i < CK_TILE_ROWS ? rows - i : CK_TILE_ROWS, cols, accumulate)
+
+void ck_tile_column(CKISA isa, long k, const float *a, long row_step, long rsa, long csa, const float *b,
+                    long ldb, float *c, long ldc, long rows, long cols, int accumulate) {
+    if (rows <= 0 || cols <= 0) return;
+    if (isa > ck_best_isa()) isa = ck_best_isa();
+    switch (isa) {
+#if defined(__x86_64__)
+    case CKISAAVX512: TILES_DOWN(tile_avx512); return;
+    case CKISAAVX2: TILES_DOWN(tile_avx2); return;
+#endif
+    default: TILES_DOWN(tile_portable); return;
+    }
+}
+
 void ck_tile_wide(CKISA isa, long k, const float *a, long rsa, long csa, const float *b0, const float *b1,
                   long ldb, float *c, long ldc, long rows, long cols, int accumulate) {
     if (rows <= 0 || cols <= 0) return;

@@ -105,11 +105,25 @@ public final class Optimizer: @unchecked Sendable {
         case .adam:
             let v = second.pointer
             let stepSize = update.stepSize, bias2Root = update.bias2Root
-            let weight = 1 - s.beta1, weight2 = 1 - s.beta2
-            for i in range {
-                m[i] = m[i] + weight * (g[i] - m[i])  // lerp towards the gradient
-                v[i] = v[i] * s.beta2 + weight2 * g[i] * g[i]
-                let denominator = v[i].squareRoot() / bias2Root + s.epsilon
+            let weight = 1 - s.beta1, beta2 = s.beta2, weight2 = 1 - s.beta2, epsilon = s.epsilon
+            // Eight elements at a time, then one at a time: every lane does the scalar loop's
+            // operations in its order (Swift fuses no multiply-add), so the results are the same.
+            var i = range.lowerBound
+            while i + 8 <= range.upperBound {
+                let gi = Lanes.load(g + i)
+                let m0 = Lanes.load(m + i)
+                let mi = m0 + weight * (gi - m0)  // lerp towards the gradient
+                let vi = Lanes.load(v + i) * beta2 + weight2 * gi * gi
+                let denominator = vi.squareRoot() / bias2Root + epsilon
+                Lanes.store(mi, m + i)
+                Lanes.store(vi, v + i)
+                Lanes.store(Lanes.load(p + i) + (-stepSize) * mi / denominator, p + i)
+                i += 8
+            }
+            for i in i..<range.upperBound {
+                m[i] = m[i] + weight * (g[i] - m[i])
+                v[i] = v[i] * beta2 + weight2 * g[i] * g[i]
+                let denominator = v[i].squareRoot() / bias2Root + epsilon
                 p[i] = p[i] + (-stepSize) * m[i] / denominator
             }
         case .sgd:
@@ -205,5 +219,14 @@ public struct LearningRateSchedule: Codable, Equatable, Sendable {
     /// The rate for an update after `step` previous ones.
     public func rate(_ base: Float, step: Int) -> Float {
         decay == 1 ? base : base * Float(pow(Double(decay), Double(step / every)))
+    }
+}
+
+/// Unaligned loads and stores of eight floats, for the optimizer's vector loop.
+private enum Lanes {
+    static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+    static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { load(UnsafePointer(p)) }
+    static func store(_ x: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: x, as: SIMD8<Float>.self)
     }
 }

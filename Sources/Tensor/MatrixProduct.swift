@@ -203,9 +203,10 @@ private func blockedProduct(
                         }
                         continue
                     }
-                    for i in stride(from: i0, to: tallEnd, by: mr) {
-                        let (ai, rs, cs) = rowsOfA(i)
-                        ck_tile(isa, kc, ai, rs, cs, bq, ldb, c + (i * ldc + j0), ldc, min(mr, tallEnd - i), cols, add)
+                    if i0 < tallEnd {  // 6 × 16 tiles down the row block, in one call
+                        let (ai, rs, cs) = rowsOfA(i0)
+                        ck_tile_column(isa, kc, ai, packA ? kc : rs, rs, cs, bq, ldb, c + (i0 * ldc + j0), ldc,
+                                       tallEnd - i0, cols, add)
                     }
                 }
                 if tallEnd < i1 {

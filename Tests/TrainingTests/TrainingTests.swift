@@ -104,6 +104,27 @@ struct TrainingTests {
         }
     }
 
+    /// Adam runs eight elements at a time and the rest one at a time: both must give the same
+    /// bits, so an update does not depend on where a thread's range starts.
+    @Test func vectorLoopsEqualOneElementAtATime() {
+        let n = 37
+        var rng = SeededGenerator(seed: 4)
+        let start = (0..<n).map { _ in rng.uniform(-1, 1) }
+        for kind in OptimizerKind.allCases {
+            let whole = Optimizer(OptimizerSettings(kind: kind), count: n), single = Optimizer(OptimizerSettings(kind: kind), count: n)
+            let p1 = FloatBuffer(start), p2 = FloatBuffer(start)
+            for _ in 0..<4 {
+                let gradient = FloatBuffer((0..<n).map { _ in rng.uniform(-0.5, 0.5) })
+                whole.update(p1, gradient, rate: 1e-2)
+                let step = single.beginUpdate(rate: 1e-2)
+                for i in 0..<n { single.apply(step, p2, gradient, range: i..<i + 1) }
+            }
+            #expect(p1.array != start, "\(kind) moved nothing")
+            let same = p1.array == p2.array && whole.first.array == single.first.array && whole.second.array == single.second.array
+            #expect(same, "\(kind)")
+        }
+    }
+
     static func trainer(threads: Int, seed: UInt64 = 3, text: String = String(repeating: "the cat sat on the mat. ", count: 40),
                         hiddenSize: Int = 16) -> LanguageModelTrainer
     {

@@ -43,6 +43,13 @@ CKISA ck_preferred_isa(void);
 void ck_tile(CKISA isa, long k, const float *a, long rsa, long csa, const float *b, long ldb,
              float *c, long ldc, long rows, long cols, int accumulate);
 
+/// ck_tile down a column of C: rows of any number, as 6-row tiles from the top (the last one
+/// partial), tile t reading its rows of A from a + 6t * row_step with strides rsa and csa (so a
+/// row-major A has row_step = rsa, and A packed in 6-row panels of k steps has row_step = k).
+/// The same sums as one ck_tile call per tile, without a call from Swift for each.
+void ck_tile_column(CKISA isa, long k, const float *a, long row_step, long rsa, long csa, const float *b,
+                    long ldb, float *c, long ldc, long rows, long cols, int accumulate);
+
 /// The same for a short, wide block, rows <= 2 and cols <= 32, where columns 0-15 of B's row p
 /// start at b0 + p * ldb and columns 16-31 at b1 + p * ldb (two panels of a packed operand; b1
 /// is not read if cols <= 16). For the last rows of A: a batch of 32 rows is five 6-row tiles and
