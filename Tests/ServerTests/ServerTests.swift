@@ -73,6 +73,32 @@ struct ServerTests {
         #expect(reply.text == cli.stdout)
     }
 
+    /// A model with the adaptive decoder (a fixture PyTorch wrote) is served like the others:
+    /// its summary gives the decoder, and generate, plain and streamed, answers as the command
+    /// line does.
+    @Test func anAdaptiveDecoderModel() throws {
+        let path = "\(packageRoot)/Tests/ModelTests/Fixtures/adaptive_gru_l2.model.safetensors"
+        let adaptive = try ServerProcess(["--model", path])
+        defer { _ = adaptive.stop() }
+        let list = try adaptive.request("GET", "/api/models")
+        let model = try #require(((list.json as? [String: Any])?["models"] as? [[String: Any]])?.first)
+        let decoder = try #require(model["decoder"] as? [String: Any])
+        #expect(decoder["kind"] as? String == "adaptive" && decoder["cutoffs"] as? [Int] == [8, 20])
+        let name = try #require(model["name"] as? String)
+
+        let request = #"{"model": "\#(name)", "seed": "c", "length": 60, "samples": 2, "rng_seed": 3, "top_p": 0.9, "temperature": 0.8}"#
+        let reply = try adaptive.post("/api/generate", request)
+        #expect(reply.status == 200, "\(reply.text)")
+        let cli = try runProgram("charrnn", ["generate", "--format", "json", "--model", path, "--seed", "c", "--length", "60",
+                                             "--samples", "2", "--rng-seed", "3", "--top-p", "0.9", "--temperature", "0.8"])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        #expect(reply.text == cli.stdout)
+        let streamed = try adaptive.post("/api/generate", request, headers: ["Accept": "text/event-stream"])
+        let done = try #require(serverSentEvents(streamed.text).last)
+        #expect(done.name == "done")
+        #expect((done.data as? [String: Any])?["samples"] as? [String] == (reply.json as? [String: Any])?["samples"] as? [String])
+    }
+
     @Test func classifyAsTheCommandLine() throws {
         let reply = try server().post("/api/classify", #"{"model": "names-classifier", "names": ["Schmidt", "王伟", "Nguyen"], "top": 2}"#)
         #expect(reply.status == 200, "\(reply.text)")
