@@ -49,6 +49,7 @@ let products: [(Int, Int, Int, Call, String)] = [
     (32, 256, 256, .packed, "recurrent h·W_hhᵀ, B=32 H=256"),
     (32, 512, 512, .packed, "recurrent h·W_hhᵀ, B=32 H=512"),
     (2048, 65, 256, .packed, "decoder logits, T·B=2048 V=65"),
+    (2048, 2002, 256, .packed, "adaptive decoder's head, cutoff 2000: logits"),
     (2048, 8800, 256, .packed, "decoder logits, T·B=2048 V=8800"),
     (2048, 256, 8800, .packed, "decoder dH = dLogits·W_dec, V=8800"),
     (256, 256, 2048, .gradient, "dW_hh += dPreᵀ·H, H=256 T·B=2048"),
