@@ -62,28 +62,31 @@ static void tile_narrow_portable(long k, const float *a0, const float *a1, long 
 
 // AVX2 + FMA: 6 rows x 2 vectors of 8 = 12 accumulators. Per step p: two loads of B's row, six
 // broadcasts of A's column, twelve FMAs. A partial tile reads its missing rows of A from the last
-// real row (its results are dropped), and B and C through lane masks.
+// real row (its results are dropped), and B and C through lane masks. With `height` 4, a tile of
+// at most 4 rows keeps 8 accumulators and does no work for rows 5 and 6 (16 rows, a batch of 32
+// on two threads, are tiles of 6, 6 and 4): the same sums, in 2/3 of the time of a 6-row tile.
 __attribute__((target("avx2,fma")))
 ALWAYS_INLINE void tile_avx2_body(long k, const float *a, long rsa, long csa, const float *b, long ldb,
-                                  float *c, long ldc, long rows, long cols, int accumulate, const int full) {
+                                  float *c, long ldc, long rows, long cols, int accumulate, const int full,
+                                  const int height) {
     long offset[CK_TILE_ROWS];  // where row i of A starts
-    for (int i = 0; i < CK_TILE_ROWS; i++) offset[i] = (full || i < rows ? i : rows - 1) * rsa;
+    for (int i = 0; i < height; i++) offset[i] = (full || i < rows ? i : rows - 1) * rsa;
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i mask0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cols), lane);
     const __m256i mask1 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cols - 8), lane);
 
     __m256 acc[CK_TILE_ROWS][2];
-    for (int i = 0; i < CK_TILE_ROWS; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+    for (int i = 0; i < height; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
     for (long p = 0; p < k; p++, a += csa, b += ldb) {
         __m256 b0 = full ? _mm256_loadu_ps(b) : _mm256_maskload_ps(b, mask0);
         __m256 b1 = full ? _mm256_loadu_ps(b + 8) : _mm256_maskload_ps(b + 8, mask1);
-        for (int i = 0; i < CK_TILE_ROWS; i++) {
+        for (int i = 0; i < height; i++) {
             __m256 ai = _mm256_broadcast_ss(a + offset[i]);
             acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
             acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
         }
     }
-    for (int i = 0; i < CK_TILE_ROWS; i++) {
+    for (int i = 0; i < height; i++) {
         if (accumulate && (full || i < rows)) {
             acc[i][0] = _mm256_add_ps(full ? _mm256_loadu_ps(c + i * ldc) : _mm256_maskload_ps(c + i * ldc, mask0), acc[i][0]);
             acc[i][1] = _mm256_add_ps(full ? _mm256_loadu_ps(c + i * ldc + 8) : _mm256_maskload_ps(c + i * ldc + 8, mask1), acc[i][1]);
@@ -102,9 +105,13 @@ __attribute__((target("avx2,fma")))
 static void tile_avx2(long k, const float *a, long rsa, long csa, const float *b, long ldb, float *c,
                       long ldc, long rows, long cols, int accumulate) {
     if (rows == CK_TILE_ROWS && cols == CK_TILE_COLS)
-        tile_avx2_body(k, a, rsa, csa, b, ldb, c, ldc, rows, cols, accumulate, 1);
+        tile_avx2_body(k, a, rsa, csa, b, ldb, c, ldc, rows, cols, accumulate, 1, CK_TILE_ROWS);
+    else if (rows == 4 && cols == CK_TILE_COLS)  // 16 rows (a batch of 32 on two threads) = 6 + 6 + 4
+        tile_avx2_body(k, a, rsa, csa, b, ldb, c, ldc, rows, cols, accumulate, 1, 4);
+    else if (rows <= 4)
+        tile_avx2_body(k, a, rsa, csa, b, ldb, c, ldc, rows, cols, accumulate, 0, 4);
     else
-        tile_avx2_body(k, a, rsa, csa, b, ldb, c, ldc, rows, cols, accumulate, 0);
+        tile_avx2_body(k, a, rsa, csa, b, ldb, c, ldc, rows, cols, accumulate, 0, CK_TILE_ROWS);
 }
 
 // AVX2 + FMA, a short, wide block: 2 rows x 4 vectors = 8 accumulators, for the last one or two

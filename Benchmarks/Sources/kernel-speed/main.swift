@@ -47,6 +47,7 @@ let products: [(Int, Int, Int, Call, String)] = [
     (6, 16, 256, .packed, "one 6 × 16 tile, operands in L1: the micro-kernel's own speed"),
     (32, 128, 128, .packed, "recurrent h·W_hhᵀ, B=32 H=128"),
     (32, 256, 256, .packed, "recurrent h·W_hhᵀ, B=32 H=256"),
+    (16, 256, 256, .packed, "recurrent, B=32 H=256 on two threads: 16 rows each"),
     (32, 512, 512, .packed, "recurrent h·W_hhᵀ, B=32 H=512"),
     (2048, 65, 256, .packed, "decoder logits, T·B=2048 V=65"),
     (2048, 2002, 256, .packed, "adaptive decoder's head, cutoff 2000: logits"),
