@@ -200,7 +200,7 @@ private struct RegulatedState: Sendable {
 /// holds the characters that fit some pattern the verse still fits, and each character drawn
 /// keeps only the patterns it fits (so the first draws choose the pattern) and narrows the
 /// rhyme groups to those it shares. Every verse completed this way keeps the six rules of
-/// `checkVerse`.
+/// `checkVerse`. No character comes three times in a row.
 public struct VerseForm: Sendable {
     /// The line count of a fixed form given neither `lines` nor an acrostic: a quatrain (绝句).
     public static let defaultLines = 4
@@ -220,6 +220,9 @@ public struct VerseForm: Sendable {
     private var line = 0, atLineStart = true
     /// Regulated verse only.
     private var regulated: RegulatedState?
+    /// The last two tokens reported (-1 before any): regulated verse never draws a character a
+    /// third time in a row.
+    private var lastTwo = (-1, -1)
 
     /// Regulated verse: the standard patterns the verse still fits (the first is the one a
     /// complete verse is reported as), or `nil` for a form without a ``Regulation``.
@@ -305,7 +308,9 @@ public struct VerseForm: Sendable {
         switch slot {
         case .han:
             guard let regulated, let (verse, column) = verseAndColumn else { return .only(han) }
-            return .only(regulated.allowed(han: han, verse: verse, column: column, n: charactersPerHalf!))
+            var mask = regulated.allowed(han: han, verse: verse, column: column, n: charactersPerHalf!)
+            if let repeated = thirdInARow { mask.remove(repeated) }
+            return .only(mask)
         case .exactly(let id): return .only(TokenMask(count: vocabulary.count, allowing: [id]))
         case .free: return .free
         case .end: return .done
@@ -330,12 +335,17 @@ public struct VerseForm: Sendable {
         if let expected { throw .breaksForm(token: vocabulary[token], position: position, expected: expected) }
         if regulated != nil, han.contains(token), let (verse, column) = verseAndColumn {
             let n = charactersPerHalf!
+            if token == thirdInARow {
+                throw .breaksForm(token: vocabulary[token], position: position,
+                                  expected: "a character other than \(quoted(vocabulary[token])) (not three in a row)")
+            }
             if !regulated!.advance(token, verse: verse, column: column, n: n) {
                 throw .breaksForm(token: vocabulary[token], position: position,
                                   expected: regulated!.expectation(verse: verse, column: column, n: n))
             }
         }
         position += 1
+        lastTwo = (lastTwo.1, token)
         if token == newline {
             line += 1
             atLineStart = true
@@ -345,6 +355,12 @@ public struct VerseForm: Sendable {
     }
 
     // MARK: - Where the verse stands
+
+    /// Regulated verse: the Han character that the last two tokens repeat, which may not come a
+    /// third time (叠字, a character twice, is common in Tang verse; three times it is not).
+    private var thirdInARow: Int? {
+        regulated != nil && lastTwo.0 == lastTwo.1 && han.contains(lastTwo.1) ? lastTwo.1 : nil
+    }
 
     /// What a regulated form asks at ``position`` (when it is a Han character's), for messages.
     public var expectation: String {

@@ -48,6 +48,11 @@ struct RegulatedFormTests {
                     let text = try completeRegulated(&form, rng: &rng)
                     let analysis = try checkVerse(text)
                     #expect(analysis.passes, "\(text): \(analysis.brokenRules)")
+                    // With five characters of each tone, uniform draws would often repeat one three
+                    // times in a row; the form never lets them.
+                    let letters = Array(text)
+                    #expect(!letters.indices.dropLast(2).contains { letters[$0] == letters[$0 + 1] && letters[$0] == letters[$0 + 2] },
+                            "\(text)")
                     let pattern = try #require(form.patterns?.first)
                     patternsSeen.insert(pattern)
                     // The pattern the form reports is one the verse keeps at every position.
@@ -101,6 +106,19 @@ struct RegulatedFormTests {
         try form.advance(regulatedVocabulary.firstIndex(of: "天")!)  // position 1 is free
         #expect(throws: VerseFormError.breaksForm(token: "天", position: 1, expected: "a 仄 character (pattern 仄起)")) {
             try form.advance(regulatedVocabulary.firstIndex(of: "天")!)
+        }
+    }
+
+    /// A seed may hold a character twice in a row (叠字), not three times.
+    @Test func aSeedWithACharacterThreeTimesInARow() throws {
+        var form = try regulatedForm(5, lines: 2, pattern: VersePattern(name: "平起")!)
+        for c in "天天" { try form.advance(regulatedVocabulary.firstIndex(of: String(c))!) }
+        if case .only(let allowed) = form.next() { #expect(!allowed.contains(regulatedVocabulary.firstIndex(of: "天")!)) }
+        #expect(throws: VerseFormError.self) { try form.advance(regulatedVocabulary.firstIndex(of: "天")!) }
+        do {
+            try form.advance(regulatedVocabulary.firstIndex(of: "天")!)
+        } catch {
+            #expect("\(error)".contains("not three in a row"), "\(error)")
         }
     }
 
