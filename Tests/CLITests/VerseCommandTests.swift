@@ -95,20 +95,20 @@ struct VerseCommandTests {
 
     /// The example of README.md and the getting-started article, from the library and the tool.
     @Test func theDocumentedRegulatedAcrostic() throws {
-        let documented = "春渡杨花落，风吹枫叶秋。\n夏祠天竺寺，日映月中楼。\n秋水清波上，春风白日愁。\n冬春犹未此，夜雨满杯流。"
+        let documented = "春泛绿萍烟，馀芳日已残。\n夏晴春色满，烟火月光圆。\n秋霁湖山静，风光浪迥鲜。\n冬来归在社，列宿共春烟。"
         var options = GenerationOptions()
         (options.form, options.lines, options.acrostic, options.regulated) = (5, 4, "春夏秋冬", true)
-        var rng = SeededGenerator(seed: 6)
+        var rng = SeededGenerator(seed: 4)
         let poem = try LanguageModel(contentsOf: Self.model).generate(options: options, using: &rng)
         #expect(poem.samples == [documented])
-        #expect(poem.verses.first?.pattern.fullName == "仄起首句不入韵")
+        #expect(poem.verses.first?.pattern.fullName == "仄起首句入韵")
         let analysis = try checkVerse(documented)
-        #expect(analysis.passes && analysis.rhyme.names == "尤")
-        #expect(analysis.verses[0].tones.map(\.symbol).joined() == "平仄平平仄")
+        #expect(analysis.passes && analysis.rhyme.names == "寒")
+        #expect(analysis.verses[0].tones.map(\.symbol).joined() == "平仄仄平平")
         let run = try charrnn(["generate", "--model", Self.model, "--form", "5", "--lines", "4", "--regulated",
-                               "--acrostic", "春夏秋冬", "--rng-seed", "6"])
+                               "--acrostic", "春夏秋冬", "--rng-seed", "4"])
         #expect(run.stdout == documented + "\n")
-        #expect(run.stderr == "charrnn: pattern 仄起首句不入韵, rhyme 尤\n")
+        #expect(run.stderr == "charrnn: pattern 仄起首句入韵, rhyme 寒\n")
     }
 
     @Test func jsonNotesTheVerse() throws {
