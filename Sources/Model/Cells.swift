@@ -130,7 +130,25 @@ enum GRUCell {
         for s in 0..<b {
             let row = gates + s * 3 * h, hn = hh + s * 3 * h + 2 * h
             let dxs = dx + s * 3 * h, dhs = dhh + s * 3 * h, d = dh + s * h, p = previous + s * h
-            for j in 0..<h {
+            // Eight units at a time (the same arithmetic as the loop below, lane by lane), then
+            // the rest one at a time.
+            var j0 = 0
+            while j0 + 8 <= h {
+                let r = Lanes.load(row + j0), z = Lanes.load(row + h + j0), n = Lanes.load(row + 2 * h + j0)
+                let g = Lanes.load(d + j0)
+                let dn = g * (1 - z) * (1 - n * n)
+                let dr = dn * Lanes.load(hn + j0) * r * (1 - r)
+                let dz = g * (Lanes.load(p + j0) - n) * z * (1 - z)
+                Lanes.store(dr, dxs + j0)
+                Lanes.store(dz, dxs + h + j0)
+                Lanes.store(dn, dxs + 2 * h + j0)
+                Lanes.store(dr, dhs + j0)
+                Lanes.store(dz, dhs + h + j0)
+                Lanes.store(dn * r, dhs + 2 * h + j0)
+                Lanes.store(g * z, d + j0)
+                j0 += 8
+            }
+            for j in j0..<h {
                 let r = row[j], z = row[h + j], n = row[2 * h + j], g = d[j]
                 let dn = g * (1 - z) * (1 - n * n)
                 let dr = dn * hn[j] * r * (1 - r)

@@ -221,12 +221,3 @@ public struct LearningRateSchedule: Codable, Equatable, Sendable {
         decay == 1 ? base : base * Float(pow(Double(decay), Double(step / every)))
     }
 }
-
-/// Unaligned loads and stores of eight floats, for the optimizer's vector loop.
-private enum Lanes {
-    static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
-    static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { load(UnsafePointer(p)) }
-    static func store(_ x: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: x, as: SIMD8<Float>.self)
-    }
-}
