@@ -57,3 +57,61 @@ public struct ModelSummary: Encodable, Sendable {
         try c.encodeIfPresent(m.decoder, forKey: .decoder)  // as in the model file: absent for the linear decoder
     }
 }
+
+/// The JSON document of `charrnn verse --format json`: each poem's analysis and the summary.
+public struct VerseDocument: Encodable, Sendable {
+    public var poems: [VersePoemReport]?
+    public var summary: VerseSummaryReport
+
+    /// The document of `poems` (nil: the summary alone) and their `summary`.
+    public init(poems: [VersePoemReport]?, summary: VerseSummary) {
+        self.poems = poems
+        self.summary = VerseSummaryReport(summary)
+    }
+}
+
+/// One poem of ``VerseDocument``: its analysis, or the reason it could not be checked.
+public struct VersePoemReport: Encodable, Sendable {
+    public struct Line: Encodable, Sendable {
+        /// The verse, each character's tone (平仄中), the rhyme groups of its last character, of
+        /// every character ("—": none), and the rules it breaks.
+        var text: String, tones: String, rhyme: String, groups: [String], breaks: [Int]
+    }
+    var poem: Int
+    var error: String?
+    var passes: Bool?
+    var characters_per_verse: Int?
+    var pattern: String?
+    var pattern_mismatches: Int?
+    var rhyme: String?
+    var verses: [Line]?
+
+    public init(poem: Int, _ result: Result<VerseAnalysis, VerseError>) {
+        self.poem = poem
+        switch result {
+        case .failure(let e): error = e.description
+        case .success(let a):
+            passes = a.passes
+            characters_per_verse = a.charactersPerVerse
+            pattern = a.closestPattern.name
+            pattern_mismatches = a.patternMismatches
+            rhyme = a.rhyme.names
+            verses = a.verses.map { v in
+                Line(text: v.characters.joined(), tones: v.tones.map(\.symbol).joined(),
+                     rhyme: v.groups[a.charactersPerVerse - 1].names, groups: v.groups.map(\.names),
+                     breaks: v.broken.map(\.rawValue))
+            }
+        }
+    }
+}
+
+/// The summary of ``VerseDocument``: poems read, checked, skipped and passing, and how many keep each rule.
+public struct VerseSummaryReport: Encodable, Sendable {
+    var poems: Int, checked: Int, skipped: Int, passing: Int
+    /// Poems keeping rule 1…6.
+    var keeping: [Int]
+
+    public init(_ s: VerseSummary) {
+        (poems, checked, skipped, passing, keeping) = (s.poems, s.checked, s.skipped, s.passing, s.keeping)
+    }
+}

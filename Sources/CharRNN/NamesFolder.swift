@@ -9,6 +9,8 @@ import Foundation
 /// differ only in diacritics and case ("Nguyễn", "Nguyen") stay distinct names but share a
 /// spelling group, which the training/held-out split keeps together.
 public struct NamesFolder: Sendable {
+    /// The folder it was read from.
+    public var path: String
     /// The category names (the file stems), in code-point order.
     public var categories: [String]
     /// Each distinct name (as normalized text) with its letters and categories (indices into
@@ -36,6 +38,7 @@ public struct NamesFolder: Sendable {
         let files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".txt") }
             .sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
         guard !files.isEmpty else { throw CharRNNError("\(path): no .txt files; each category is a <Category>.txt file") }
+        self.path = path
         categories = files.map { String($0.dropLast(4)) }
         let tokenizer = try Tokenizer(unit: unit, caseMapping: caseMapping)
         var index: [String: Int] = [:]

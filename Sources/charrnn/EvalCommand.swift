@@ -84,18 +84,13 @@ struct Eval: ParsableCommand {
             printNote("\(text): \(grouped(corpus.unknown.reduce(0) { $0 + $1.count })) letter(s) outside the vocabulary "
                 + "scored as the unknown token")
         }
-        var ids = corpus.ids
-        if let heldOut { ids = Array(ids[corpus.validationStart(fraction: heldOut)...]) }
-        if let maxTokens { ids = Array(ids.prefix(maxTokens)) }
-        guard ids.count >= 2 else { throw CharRNNError("\(text): needs at least two letters to score one") }
-        let score = try LanguageModel(file).score(ids: ids)
+        let score = try LanguageModel(file).score(corpus, heldOut: heldOut, maxTokens: maxTokens)
         report(score, what: "\(text): \(grouped(score.tokens)) tokens scored", unit: "token")
     }
 
     private func report(_ score: Score, what: String, unit: String) {
         if format == .json {
-            printJSON(EvalResult(tokens: score.tokens, natsPerToken: score.natsPerToken, bitsPerToken: score.bitsPerToken,
-                                 perplexity: score.perplexity))
+            printJSON(ScoreDocument(score))
         } else {
             printOut(what + String(format: ", %.4f nats/%@, %.4f bits/%@, perplexity %.3f\n", score.natsPerToken, unit,
                                    score.bitsPerToken, unit, score.perplexity))
@@ -110,52 +105,22 @@ struct Eval: ParsableCommand {
             throw CharRNNError("\(model): a \(metadata.task.rawValue) model; eval --data needs a name generator or classifier")
         }
         let folder = try NamesFolder(path: path, unit: metadata.unit, caseMapping: metadata.caseMapping, lossy: lossy)
-        guard folder.categories == metadata.categories else {
-            throw CharRNNError("\(path): its categories (\(folder.categories.joined(separator: ", "))) are not the model's "
-                + "(\(metadata.categories.joined(separator: ", ")))")
-        }
-        var names = folder.encoded(with: try TextCodec(metadata).vocabulary)
         if deprecatedSeed != nil { printNote("--seed N is now --rng-seed N for eval; using --rng-seed \(deprecatedSeed!)") }
-        if let heldOut { names = names.subset(folder.split(names, heldOut: heldOut, seed: deprecatedSeed ?? rngSeed).heldOut) }
-        guard metadata.task == .conditionalGenerator else { return try reportClassifier(file, names: names, folder: path) }
-        guard let end = metadata.endToken else {
-            throw CharRNNError("\(model): a name generator without an end token (\"end_token\" in its metadata); it cannot be scored")
+        let names = try folder.names(for: metadata, heldOut: heldOut, seed: deprecatedSeed ?? rngSeed)
+        if metadata.task == .classifier {
+            let report = try NamesClassifier(file).evaluate(names, source: "\(path) (\(model))")
+            if format == .json {
+                printJSON(ClassifierScoreDocument(report))
+            } else {
+                printOut(String(format: "%@: %@ names, accuracy %.4f, macro-F1 %.4f (always the most common category: "
+                                + "%.4f), %.4f nats/name\n", path, grouped(report.count), report.accuracy, report.macroF1,
+                                report.majorityBaseline, report.loss))
+            }
+            return
         }
-        let (nats, count) = evaluateGenerator(file.network, data: names, endToken: Int32(end))
-        guard nats.isFinite else { throw CharRNNError.lossNotFinite(nats) }
-        report(Score(tokens: count, natsPerToken: nats),
-               what: "\(path): \(grouped(names.count)) names, \(grouped(count)) letters scored (end tokens included)", unit: "letter")
-    }
-
-    /// A classifier on labelled names: accuracy, macro-F1 and mean cross-entropy.
-    private func reportClassifier(_ file: ModelFile, names: LabeledSequences, folder path: String) throws {
-        let probabilities = classify(file.network, sequences: names.sequences)
-        if let bad = probabilities.firstIndex(where: { $0.contains(where: \.isNaN) }) {
-            throw CharRNNError.scoresNotNumbers(for: "\(model), name \(bad + 1) of \(path)")
-        }
-        let report = ClassificationReport(probabilities: probabilities, labels: names.labels,
-                                          categoryCount: file.metadata.categories.count)
-        if format == .json {
-            printJSON(["names": .number(Double(report.count)), "accuracy": .number(report.accuracy),
-                       "macro_f1": .number(report.macroF1), "majority_baseline": .number(report.majorityBaseline),
-                       "nats": .number(report.loss)] as [String: JSONValue])
-        } else {
-            printOut(String(format: "%@: %@ names, accuracy %.4f, macro-F1 %.4f (always the most common category: "
-                            + "%.4f), %.4f nats/name\n", path, grouped(report.count), report.accuracy, report.macroF1,
-                            report.majorityBaseline, report.loss))
-        }
-    }
-
-    struct EvalResult: Encodable {
-        var tokens: Int
-        var natsPerToken: Double
-        var bitsPerToken: Double
-        var perplexity: Double
-        enum CodingKeys: String, CodingKey {
-            case tokens, perplexity
-            case natsPerToken = "nats_per_token"
-            case bitsPerToken = "bits_per_token"
-        }
+        let score = try NamesGenerator(file).score(names)
+        report(score, what: "\(path): \(grouped(names.count)) names, \(grouped(score.tokens)) letters scored (end tokens included)",
+               unit: "letter")
     }
 }
 

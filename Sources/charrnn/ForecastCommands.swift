@@ -135,17 +135,9 @@ struct TrainForecaster: ParsableCommand {
         printNote("wrote \(out) (\(outcome.phrase)); held-out RMSE \(seriesNumber(evaluation.model.rmse)), "
             + "last value \(seriesNumber(evaluation.lastValue.rmse))"
             + (evaluation.seasonal.map { ", seasonal \(seriesNumber($0.rmse))" } ?? ""))
-        if let plot { try writePlot(forecastEvaluationPlot(evaluation, series: series, column: column), to: plot) }
+        if let plot { try writePlot(evaluation.plotSVG(series: series, column: column), to: plot) }
         if outcome == .cancelled { throw ExitCode(stopStatus) }
     }
-}
-
-/// The held-out tail of a series and a forecaster's one-step predictions of it.
-func forecastEvaluationPlot(_ e: ForecastEvaluation, series: [Double], column: String) -> String {
-    seriesPlotSVG(history: Array(series[..<e.cut]), heldOut: Array(series[e.cut...]), forecast: e.predictions,
-                  forecastStart: e.predictionsStart,
-                  title: "\(column): held-out truth and the forecaster's predictions (RMSE \(seriesNumber(e.model.rmse)))",
-                  unit: column)
 }
 
 struct Forecast: ParsableCommand {
@@ -213,18 +205,9 @@ extension Eval {
         let name = column ?? forecaster.settings.column
         let series = try readSeries(csv: csv, column: name, fill: fill)
         let e = try forecaster.evaluate(series: series)
-        if let plot { try writePlot(forecastEvaluationPlot(e, series: series, column: name), to: plot) }
+        if let plot { try writePlot(e.plotSVG(series: series, column: name), to: plot) }
         if format == .json {
-            struct Report: Encodable {
-                let model: String, column: String, rows: Int, firstHeldOutRow: Int, values: Int
-                let forecaster: ErrorScores, lastValue: ErrorScores, seasonal: ErrorScores?
-                enum CodingKeys: String, CodingKey {
-                    case model, column, rows, firstHeldOutRow = "first_held_out_row", values, forecaster
-                    case lastValue = "last_value", seasonal
-                }
-            }
-            printJSON(Report(model: model, column: name, rows: series.count, firstHeldOutRow: e.cut + 1, values: e.count,
-                             forecaster: e.model, lastValue: e.lastValue, seasonal: e.seasonal))
+            printJSON(e.document(model: model, column: name, rows: series.count))
             return
         }
         let s = forecaster.settings

@@ -39,7 +39,7 @@ struct VerseCheck: ParsableCommand {
     func run() throws {
         let text = try TextSource(path: file, lossy: lossy).readAll()
         var summary = VerseSummary()
-        var reports: [PoemReport] = []
+        var reports: [VersePoemReport] = []
         var out = OutputStream.standardOutput()
         for (i, poem) in splitPoems(text).enumerated() {
             let result = Result { () throws(VerseError) in try checkVerse(poem, enteringRule: !noEnteringTone) }
@@ -47,7 +47,7 @@ struct VerseCheck: ParsableCommand {
             guard !summaryOnly else { continue }
             switch format {
             case .json:
-                reports.append(PoemReport(poem: i + 1, result))
+                reports.append(VersePoemReport(poem: i + 1, result))
             case .text:
                 out.append(describe(poem: i + 1, result))
                 out.flush()
@@ -55,7 +55,7 @@ struct VerseCheck: ParsableCommand {
         }
         switch format {
         case .json:
-            printJSON(VerseDocument(poems: summaryOnly ? nil : reports, summary: SummaryReport(summary)))
+            printJSON(VerseDocument(poems: summaryOnly ? nil : reports, summary: summary))
         case .text:
             out.append(describe(summary))
             out.flush()
@@ -90,55 +90,5 @@ struct VerseCheck: ParsableCommand {
         let rules = VerseRule.allCases.map { "\($0.rawValue): \(share(s.keeping[$0.rawValue - 1]))" }.joined(separator: ", ")
         return "\(grouped(s.poems)) poem\(s.poems == 1 ? "" : "s"), \(grouped(s.checked)) checked (\(grouped(s.skipped)) not couplets of 5 or 7 Han characters); "
             + "\(grouped(s.passing)) (\(share(s.passing))) keep every rule; keeping each rule: \(rules)\n"
-    }
-}
-
-/// The JSON document of `charrnn verse --format json`.
-private struct VerseDocument: Encodable {
-    var poems: [PoemReport]?
-    var summary: SummaryReport
-}
-
-private struct PoemReport: Encodable {
-    struct Line: Encodable {
-        /// The verse, each character's tone (平仄中), the rhyme groups of its last character, of
-        /// every character ("—": none), and the rules it breaks.
-        var text: String, tones: String, rhyme: String, groups: [String], breaks: [Int]
-    }
-    var poem: Int
-    var error: String?
-    var passes: Bool?
-    var characters_per_verse: Int?
-    var pattern: String?
-    var pattern_mismatches: Int?
-    var rhyme: String?
-    var verses: [Line]?
-
-    init(poem: Int, _ result: Result<VerseAnalysis, VerseError>) {
-        self.poem = poem
-        switch result {
-        case .failure(let e): error = e.description
-        case .success(let a):
-            passes = a.passes
-            characters_per_verse = a.charactersPerVerse
-            pattern = a.closestPattern.name
-            pattern_mismatches = a.patternMismatches
-            rhyme = a.rhyme.names
-            verses = a.verses.map { v in
-                Line(text: v.characters.joined(), tones: v.tones.map(\.symbol).joined(),
-                     rhyme: v.groups[a.charactersPerVerse - 1].names, groups: v.groups.map(\.names),
-                     breaks: v.broken.map(\.rawValue))
-            }
-        }
-    }
-}
-
-private struct SummaryReport: Encodable {
-    var poems: Int, checked: Int, skipped: Int, passing: Int
-    /// Poems keeping rule 1…6.
-    var keeping: [Int]
-
-    init(_ s: VerseSummary) {
-        (poems, checked, skipped, passing, keeping) = (s.poems, s.checked, s.skipped, s.passing, s.keeping)
     }
 }

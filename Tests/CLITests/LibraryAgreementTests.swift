@@ -35,4 +35,30 @@ struct LibraryAgreementTests {
             }
         }
     }
+
+    /// `eval --format json` prints the library's score document for the same held-out part.
+    @Test func evalPrintsWhatLanguageModelScores() throws {
+        let model = packageRoot + "/Models/kjv.safetensors", text = packageRoot + "/Corpora/kjv.txt"
+        let run = try charrnn(["eval", "--model", model, "--text", text, "--held-out", "0.05", "--max-tokens", "300",
+                               "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let language = try LanguageModel(contentsOf: model)
+        let corpus = try TextCorpus(path: text, model: language.metadata)
+        #expect(run.stdout == jsonDocument(ScoreDocument(try language.score(corpus, heldOut: 0.05, maxTokens: 300))) + "\n")
+    }
+
+    /// `verse --format json` prints the library's verse document.
+    @Test func versePrintsTheLibrarysDocument() throws {
+        let poems = "床前明月光，疑是地上霜。\n举头望明月，低头思故乡。\n\n白日依山尽"
+        let run = try charrnn(["verse", "--format", "json"], input: Array(poems.utf8))
+        #expect(run.status == 0, "\(run.stderr)")
+        var summary = VerseSummary()
+        let reports = splitPoems(poems).enumerated().map { i, poem in
+            let result = Result { () throws(VerseError) in try checkVerse(poem) }
+            summary.add(try? result.get())
+            return VersePoemReport(poem: i + 1, result)
+        }
+        #expect(reports.count == 2)
+        #expect(run.stdout == jsonDocument(VerseDocument(poems: reports, summary: summary)) + "\n")
+    }
 }
