@@ -86,21 +86,7 @@ struct AdaptiveSoftmaxTests {
     func fiveAdamStepsWithClipping(name: String, cell: CellKind, layers: Int) throws {
         let (model, data) = try Self.fixture(name, layers)
         let network = model.network
-        let (t, b, h) = (Self.t, Self.b, Self.h)
-        let inputs = try PyTorchFixtureTests.ids(data, "inputs"), targets = try PyTorchFixtureTests.ids(data, "targets")
-        let workspace = Workspace(shape: network.shape, batch: b, steps: t)
-        let optimizer = Optimizer(OptimizerSettings(kind: .adam, learningRate: 0.01), count: network.parameterCount)
-        let gradients = FloatBuffer(count: network.parameterCount)
-        let expectedLosses = try data.floats("adam.losses", shape: [5])
-        for step in 0..<5 {
-            gradients.zero()
-            let state = try PyTorchFixtureTests.state(data, cell: cell, layers: layers, batch: b, hidden: h)
-            let loss = workspace.languageModelLoss(network, inputs: inputs, targets: targets, state: state,
-                                                   gradients: gradients, lossScale: 1 / Float(t * b))
-            #expect(matchesPyTorch(Float(loss / Double(t * b)), expectedLosses[step]), "loss before step \(step + 1)")
-            GradientClipping.globalNorm(0.5).apply(to: gradients)
-            optimizer.update(network.parameters, gradients, rate: 0.01)
-        }
+        try PyTorchFixtureTests.fiveAdamSteps(network, data, cell: cell, layers: layers, steps: Self.t, batch: Self.b, hidden: Self.h)
         for entry in network.layout.entries {
             let result = compare(entry.read(from: network.parameters), try data.floats("adam." + entry.name, shape: entry.shape))
             #expect(result.ok, "\(entry.name) after 5 Adam steps differs by up to \(result.maxDifference)")

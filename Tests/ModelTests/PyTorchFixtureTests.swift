@@ -53,6 +53,27 @@ struct PyTorchFixtureTests {
                 try SafeTensorsFile(contentsOf: folder + "\(name)_l\(layers).data.safetensors"))
     }
 
+    /// Five Adam steps (rate 0.01, global-norm clipping 0.5) of `network` on the fixture's batch,
+    /// each step's loss checked against PyTorch's (`adam.losses`); the weights are then the
+    /// caller's to compare with `adam.*`.
+    static func fiveAdamSteps(_ network: RecurrentNetwork, _ data: SafeTensorsFile, cell: CellKind, layers: Int,
+                              steps t: Int, batch b: Int, hidden h: Int) throws {
+        let inputs = try ids(data, "inputs"), targets = try ids(data, "targets")
+        let workspace = Workspace(shape: network.shape, batch: b, steps: t)
+        let optimizer = Optimizer(OptimizerSettings(kind: .adam, learningRate: 0.01), count: network.parameterCount)
+        let gradients = FloatBuffer(count: network.parameterCount)
+        let expectedLosses = try data.floats("adam.losses", shape: [5])
+        for step in 0..<5 {
+            gradients.zero()
+            let state = try state(data, cell: cell, layers: layers, batch: b, hidden: h)
+            let loss = workspace.languageModelLoss(network, inputs: inputs, targets: targets, state: state,
+                                                   gradients: gradients, lossScale: 1 / Float(t * b))
+            #expect(matchesPyTorch(Float(loss / Double(t * b)), expectedLosses[step]), "loss before step \(step + 1)")
+            GradientClipping.globalNorm(0.5).apply(to: gradients)
+            optimizer.update(network.parameters, gradients, rate: 0.01)
+        }
+    }
+
     static func ids(_ data: SafeTensorsFile, _ name: String) throws -> [Int32] {
         try data.floats(name).map { Int32($0) }
     }
@@ -111,21 +132,7 @@ struct PyTorchFixtureTests {
     func fiveAdamStepsWithClipping(name: String, cell: CellKind, layers: Int) throws {
         let (model, data) = try Self.fixture(name, layers)
         let network = model.network
-        let (t, b, h) = (5, 3, 6)
-        let inputs = try Self.ids(data, "inputs"), targets = try Self.ids(data, "targets")
-        let workspace = Workspace(shape: network.shape, batch: b, steps: t)
-        let optimizer = Optimizer(OptimizerSettings(kind: .adam, learningRate: 0.01), count: network.parameterCount)
-        let gradients = FloatBuffer(count: network.parameterCount)
-        let expectedLosses = try data.floats("adam.losses", shape: [5])
-        for step in 0..<5 {
-            gradients.zero()
-            let state = try Self.state(data, cell: cell, layers: layers, batch: b, hidden: h)
-            let loss = workspace.languageModelLoss(network, inputs: inputs, targets: targets, state: state,
-                                                   gradients: gradients, lossScale: 1 / Float(t * b))
-            #expect(matchesPyTorch(Float(loss / Double(t * b)), expectedLosses[step]), "loss before step \(step + 1)")
-            GradientClipping.globalNorm(0.5).apply(to: gradients)
-            optimizer.update(network.parameters, gradients, rate: 0.01)
-        }
+        try Self.fiveAdamSteps(network, data, cell: cell, layers: layers, steps: 5, batch: 3, hidden: 6)
         var worst: Float = 0
         for entry in network.layout.entries {
             let result = compare(entry.read(from: network.parameters), try data.floats("adam." + entry.name, shape: entry.shape))
